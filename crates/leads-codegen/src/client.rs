@@ -1,0 +1,35 @@
+//! The client: progenitor's builder-style generator, pretty-printed.
+
+use openapiv3::OpenAPI;
+
+use crate::CodegenError;
+
+/// Generates the client's source: progenitor's `Client`, its builders and the `types` module.
+///
+/// The output is deterministic, pretty-printed Rust, ready to be `include!`d or committed
+/// as a snapshot.
+pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
+    let mut settings = progenitor_impl::GenerationSettings::default();
+    settings
+        .with_interface(progenitor_impl::InterfaceStyle::Builder)
+        .with_tag(progenitor_impl::TagStyle::Merged)
+        .with_derive("schemars::JsonSchema")
+        .with_derive("PartialEq");
+    let mut generator = progenitor_impl::Generator::new(&settings);
+    // progenitor asserts on some unsupported shapes; turn a panic into an error naming it.
+    let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generator.generate_tokens(spec)
+    }))
+    .map_err(|panic| CodegenError::Client(panic_message(&panic)))?
+    .map_err(|e| CodegenError::Client(e.to_string()))?;
+    let file: syn::File = syn::parse2(tokens)?;
+    Ok(prettyplease::unparse(&file))
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "the generator panicked".to_owned())
+}

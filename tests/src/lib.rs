@@ -1,0 +1,1 @@
+//! End-to-end suites; see the files under `tests/tests/`.
