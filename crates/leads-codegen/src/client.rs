@@ -22,8 +22,13 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     }))
     .map_err(|panic| CodegenError::Client(panic_message(&panic)))?
     .map_err(|e| CodegenError::Client(e.to_string()))?;
-    let file: syn::File = syn::parse2(tokens)?;
-    Ok(prettyplease::unparse(&file))
+    let mut file: syn::File = syn::parse2(tokens)?;
+    crate::docs::fill_missing(&mut file);
+    Ok(format!(
+        "{}{}",
+        crate::GENERATED_HEADER,
+        prettyplease::unparse(&file)
+    ))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use openapiv3::OpenAPI;
+pub use openapiv3::OpenAPI;
 
 use crate::CodegenError;
 
