@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::{project, XtaskError};
+use crate::{project, Problem, XtaskError};
 
 /// Generates one snapshot's source from the spec.
 type Generator = fn(&leads_codegen::spec::OpenAPI) -> Result<String, leads_codegen::CodegenError>;
@@ -17,28 +17,46 @@ const SNAPSHOTS: &[(&str, Generator)] = &[(
     leads_codegen::client::generate,
 )];
 
+/// The snapshots that differ from what the generators produce now.
+pub fn problems() -> Result<Vec<Problem>, XtaskError> {
+    let spec = leads_codegen::spec::load(&project::spec_file())?;
+    let mut stale = Vec::new();
+    for (relative, generate) in SNAPSHOTS {
+        if read(&project::root().join(relative)).as_deref() != Some(generate(&spec)?.as_str()) {
+            stale.push(Problem::StaleSnapshot {
+                file: (*relative).to_owned(),
+            });
+        }
+    }
+    Ok(stale)
+}
+
 /// Writes every snapshot, or with `check` only reports the stale ones.
 pub fn run(check: bool) -> Result<(), XtaskError> {
+    if check {
+        let stale = problems()?;
+        for problem in &stale {
+            eprintln!("{problem}");
+        }
+        return if stale.is_empty() {
+            Ok(())
+        } else {
+            Err(XtaskError::Problems(stale.len()))
+        };
+    }
     let spec = leads_codegen::spec::load(&project::spec_file())?;
-    let mut stale = 0;
     for (relative, generate) in SNAPSHOTS {
         let path = project::root().join(relative);
         let fresh = generate(&spec)?;
         if read(&path).as_deref() == Some(fresh.as_str()) {
             println!("{relative}: fresh");
-        } else if check {
-            eprintln!("{relative}: stale");
-            stale += 1;
         } else {
             std::fs::write(&path, fresh).map_err(|source| XtaskError::Write {
-                path: relative.to_string(),
+                path: (*relative).to_owned(),
                 source,
             })?;
             println!("{relative}: updated");
         }
-    }
-    if stale > 0 {
-        return Err(XtaskError::StaleSnapshots(stale));
     }
     Ok(())
 }

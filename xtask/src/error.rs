@@ -6,6 +6,14 @@ pub enum XtaskError {
     /// A generator failed.
     #[error(transparent)]
     Codegen(#[from] leads_codegen::CodegenError),
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// A file could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -14,10 +22,10 @@ pub enum XtaskError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// Snapshots differ from what the generators produce now.
-    #[error("{0} stale snapshot(s); run `cargo xtask codegen` and commit the result")]
-    StaleSnapshots(usize),
-    /// The spec breaks lint rules.
-    #[error("openapi/leads.yaml breaks {0} lint rule(s)")]
-    Lint(usize),
+    /// The spec cannot be used as it is.
+    #[error("openapi/leads.yaml: {0}")]
+    Spec(String),
+    /// Checks found problems; they were printed.
+    #[error("{0} problem(s) found")]
+    Problems(usize),
 }

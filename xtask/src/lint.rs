@@ -12,6 +12,6 @@ pub fn run() -> Result<(), XtaskError> {
         println!("openapi/leads.yaml: every lint rule passes");
         Ok(())
     } else {
-        Err(XtaskError::Lint(problems.len()))
+        Err(XtaskError::Problems(problems.len()))
     }
 }

@@ -1,18 +1,9 @@
-//! Project automation, run as `cargo xtask <task>`.
-//!
-//! Each task is one module with a `run` function. Every check here is also a `#[test]`
-//! somewhere in the workspace, so `cargo test --workspace` alone catches what the tasks catch.
-
-mod codegen;
-mod error;
-mod lint;
-mod project;
+//! `cargo xtask`: see the crate docs of `xtask` for the tasks.
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-
-pub use error::XtaskError;
+use clap::{Parser, Subcommand, ValueEnum};
+use xtask::{check, codegen, lint, release};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Automation for the leads workspace")]
@@ -31,6 +22,22 @@ enum Task {
     },
     /// Check openapi/leads.yaml against the project's spec rules.
     Lint,
+    /// Prove that spec, generated code and released contract agree; non-zero on any problem.
+    Check {
+        /// How to print the problems.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Record the current spec as the released baseline of its version.
+    Release,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// One line per problem.
+    Text,
+    /// A JSON array of problems.
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -38,6 +45,8 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Codegen { check } => codegen::run(check),
         Task::Lint => lint::run(),
+        Task::Check { format } => check::run(matches!(format, Format::Json)),
+        Task::Release => release::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

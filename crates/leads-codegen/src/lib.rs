@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod client;
+pub mod compat;
 mod docs;
 pub mod error;
 pub mod lint;

@@ -1,0 +1,114 @@
+//! Every problem a check can find, as a typed value.
+//!
+//! Each prints as one line saying what is wrong, where (a spec JSON pointer, a file, a Rust
+//! type, an operation and status) and how to fix it; `--format json` prints the same fields.
+
+use std::fmt;
+
+use leads_codegen::compat::GateProblem;
+use leads_codegen::lint::LintProblem;
+use serde_json::json;
+
+/// A problem found by a check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// The spec breaks a house rule.
+    Lint(LintProblem),
+    /// A committed snapshot differs from the generator's output.
+    StaleSnapshot {
+        /// The snapshot, relative to the workspace root.
+        file: String,
+    },
+    /// The spec breaks the released contract without a new major version.
+    Breaking(GateProblem),
+    /// `info.version` has a new major version but no released baseline.
+    MissingBaseline {
+        /// The spec's version.
+        version: String,
+    },
+    /// A released baseline could not be read.
+    Baseline {
+        /// The baseline file.
+        file: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl Problem {
+    /// A short name of the kind of problem, for machines.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Problem::Lint(_) => "lint",
+            Problem::StaleSnapshot { .. } => "stale-snapshot",
+            Problem::Breaking(_) => "breaking-change",
+            Problem::MissingBaseline { .. } => "missing-baseline",
+            Problem::Baseline { .. } => "baseline",
+        }
+    }
+
+    /// Where the problem is.
+    pub fn location(&self) -> String {
+        match self {
+            Problem::Lint(problem) => format!("openapi/leads.yaml{}", problem.pointer),
+            Problem::StaleSnapshot { file } => file.clone(),
+            Problem::Breaking(GateProblem::Breaking { change, .. }) => {
+                format!("openapi/leads.yaml{}", change.pointer)
+            }
+            Problem::Breaking(_) | Problem::MissingBaseline { .. } => {
+                "openapi/leads.yaml#/info/version".to_owned()
+            }
+            Problem::Baseline { file, .. } => file.clone(),
+        }
+    }
+
+    /// What is wrong.
+    pub fn message(&self) -> String {
+        match self {
+            Problem::Lint(problem) => format!("[{}] {}", problem.rule.name(), problem.message),
+            Problem::StaleSnapshot { .. } => {
+                "differs from what the generator produces from the spec".to_owned()
+            }
+            Problem::Breaking(problem) => problem.to_string(),
+            Problem::MissingBaseline { version } => {
+                format!("version {version} has a new major version but no released baseline")
+            }
+            Problem::Baseline { message, .. } => message.clone(),
+        }
+    }
+
+    /// How to fix it.
+    pub fn fix(&self) -> &'static str {
+        match self {
+            Problem::Lint(_) => "edit the spec at that location; `cargo xtask lint` re-checks",
+            Problem::StaleSnapshot { .. } => "run `cargo xtask codegen` and commit the result",
+            Problem::Breaking(_) => {
+                "keep the released contract, or bump the major version and run `cargo xtask release`"
+            }
+            Problem::MissingBaseline { .. } => "run `cargo xtask release` and commit the baseline",
+            Problem::Baseline { .. } => "restore the baseline from version control",
+        }
+    }
+
+    /// The problem as a JSON object with `kind`, `location`, `message` and `fix`.
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "kind": self.kind(),
+            "location": self.location(),
+            "message": self.message(),
+            "fix": self.fix(),
+        })
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} (fix: {})",
+            self.location(),
+            self.message(),
+            self.fix()
+        )
+    }
+}
