@@ -86,17 +86,7 @@ pub mod types {
         }
     }
     ///`ExportLeadsCsvEmail`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ExportLeadsCsvEmail(::std::string::String);
     impl ::std::ops::Deref for ExportLeadsCsvEmail {
@@ -153,17 +143,7 @@ pub mod types {
         }
     }
     ///`ExportLeadsCsvFullText`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ExportLeadsCsvFullText(::std::string::String);
     impl ::std::ops::Deref for ExportLeadsCsvFullText {
@@ -326,7 +306,7 @@ pub mod types {
 through this API (update, merge, tags, soft delete).
 */
         #[serde(rename = "__v")]
-        pub v: i64,
+        pub v: u64,
         ///Postal code, kept as a string so that leading zeros survive.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zipcode: ::std::option::Option<::std::string::String>,
@@ -400,17 +380,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///City.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateCity(::std::string::String);
     impl ::std::ops::Deref for LeadCreateCity {
@@ -464,17 +434,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The lead's company.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateCompany(::std::string::String);
     impl ::std::ops::Deref for LeadCreateCompany {
@@ -528,17 +488,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///Country.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateCountry(::std::string::String);
     impl ::std::ops::Deref for LeadCreateCountry {
@@ -592,17 +542,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The lead email address.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateEmail(::std::string::String);
     impl ::std::ops::Deref for LeadCreateEmail {
@@ -656,17 +596,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The lead fullname.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateFullname(::std::string::String);
     impl ::std::ops::Deref for LeadCreateFullname {
@@ -720,17 +650,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The external id of the lead. Need not be unique.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateLeadId(::std::string::String);
     impl ::std::ops::Deref for LeadCreateLeadId {
@@ -787,17 +707,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///A free-text note about the lead.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateNote(::std::string::String);
     impl ::std::ops::Deref for LeadCreateNote {
@@ -851,17 +761,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The lead's phone number.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreatePhone(::std::string::String);
     impl ::std::ops::Deref for LeadCreatePhone {
@@ -915,17 +815,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///Region, state or province.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateRegion(::std::string::String);
     impl ::std::ops::Deref for LeadCreateRegion {
@@ -979,17 +869,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///Street and number.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateStreetAddress(::std::string::String);
     impl ::std::ops::Deref for LeadCreateStreetAddress {
@@ -1043,17 +923,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///Postal code, as a string.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateZipcode(::std::string::String);
     impl ::std::ops::Deref for LeadCreateZipcode {
@@ -1117,7 +987,7 @@ through this API (update, merge, tags, soft delete).
     )]
     pub struct LeadList {
         ///How many leads match the filters, across all pages.
-        pub count: i64,
+        pub count: u64,
         ///The leads of this page, in the requested order.
         pub leads: ::std::vec::Vec<Lead>,
         ///The page size used, the effective `limit`.
@@ -1253,17 +1123,7 @@ replace the stored values whole.
         }
     }
     ///City.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCity(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateCity {
@@ -1317,17 +1177,7 @@ replace the stored values whole.
         }
     }
     ///The lead's company.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCompany(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateCompany {
@@ -1381,17 +1231,7 @@ replace the stored values whole.
         }
     }
     ///Country.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCountry(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateCountry {
@@ -1445,17 +1285,7 @@ replace the stored values whole.
         }
     }
     ///The lead's email address.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateEmail(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateEmail {
@@ -1509,17 +1339,7 @@ replace the stored values whole.
         }
     }
     ///The lead's full name.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateFullname(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateFullname {
@@ -1573,17 +1393,7 @@ replace the stored values whole.
         }
     }
     ///A free-text note about the lead.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateNote(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateNote {
@@ -1637,17 +1447,7 @@ replace the stored values whole.
         }
     }
     ///The lead's phone number.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdatePhone(::std::string::String);
     impl ::std::ops::Deref for LeadUpdatePhone {
@@ -1701,17 +1501,7 @@ replace the stored values whole.
         }
     }
     ///Region, state or province.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateRegion(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateRegion {
@@ -1765,17 +1555,7 @@ replace the stored values whole.
         }
     }
     ///Street and number.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateStreetAddress(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateStreetAddress {
@@ -1829,17 +1609,7 @@ replace the stored values whole.
         }
     }
     ///Postal code, as a string.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateZipcode(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateZipcode {
@@ -1893,17 +1663,7 @@ replace the stored values whole.
         }
     }
     ///`ListLeadsEmail`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListLeadsEmail(::std::string::String);
     impl ::std::ops::Deref for ListLeadsEmail {
@@ -1960,17 +1720,7 @@ replace the stored values whole.
         }
     }
     ///`ListLeadsFullText`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListLeadsFullText(::std::string::String);
     impl ::std::ops::Deref for ListLeadsFullText {
@@ -2048,17 +1798,7 @@ replace the stored values whole.
         }
     }
     ///A MongoDB-style ObjectId, 24 lower-case hexadecimal characters.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ObjectId(::std::string::String);
     impl ::std::ops::Deref for ObjectId {
@@ -2227,17 +1967,7 @@ replace the stored values whole.
         }
     }
     ///The user's email, matched case-insensitively.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SigninRequestEmail(::std::string::String);
     impl ::std::ops::Deref for SigninRequestEmail {
@@ -2294,17 +2024,7 @@ replace the stored values whole.
         }
     }
     ///The user's password.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SigninRequestPassword(::std::string::String);
     impl ::std::ops::Deref for SigninRequestPassword {
@@ -2457,17 +2177,7 @@ replace the stored values whole.
         }
     }
     ///A tag, 1 to 100 characters. A tag cannot contain a comma.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct Tag(::std::string::String);
     impl ::std::ops::Deref for Tag {
@@ -2712,7 +2422,7 @@ replace the stored values whole.
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            v: ::std::result::Result<i64, ::std::string::String>,
+            v: ::std::result::Result<u64, ::std::string::String>,
             zipcode: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3000,7 +2710,7 @@ replace the stored values whole.
             ///Sets `v`.
             pub fn v<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<u64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.v = value
@@ -3411,7 +3121,7 @@ replace the stored values whole.
         ///`LeadList`.
         #[derive(Clone, Debug)]
         pub struct LeadList {
-            count: ::std::result::Result<i64, ::std::string::String>,
+            count: ::std::result::Result<u64, ::std::string::String>,
             leads: ::std::result::Result<
                 ::std::vec::Vec<super::Lead>,
                 ::std::string::String,
@@ -3434,7 +3144,7 @@ replace the stored values whole.
             ///Sets `count`.
             pub fn count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<u64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.count = value
@@ -4115,6 +3825,481 @@ replace the stored values whole.
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl ::schemars::JsonSchema for ExportLeadsCsvEmail {
+        fn schema_name() -> ::std::string::String {
+            "ExportLeadsCsvEmail".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(1u32);
+            validation.max_length = Some(320u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for ExportLeadsCsvFullText {
+        fn schema_name() -> ::std::string::String {
+            "ExportLeadsCsvFullText".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(1u32);
+            validation.max_length = Some(200u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateCity {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateCity".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateCompany {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateCompany".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateCountry {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateCountry".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateEmail {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateEmail".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(320u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateFullname {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateFullname".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateLeadId {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateLeadId".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(1u32);
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateNote {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateNote".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(4096u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreatePhone {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreatePhone".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(64u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateRegion {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateRegion".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateStreetAddress {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateStreetAddress".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadCreateZipcode {
+        fn schema_name() -> ::std::string::String {
+            "LeadCreateZipcode".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(32u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdateCity {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdateCity".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdateCompany {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdateCompany".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdateCountry {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdateCountry".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdateEmail {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdateEmail".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(320u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdateFullname {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdateFullname".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdateNote {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdateNote".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(4096u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdatePhone {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdatePhone".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(64u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdateRegion {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdateRegion".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdateStreetAddress {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdateStreetAddress".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(255u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for LeadUpdateZipcode {
+        fn schema_name() -> ::std::string::String {
+            "LeadUpdateZipcode".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.max_length = Some(32u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for ListLeadsEmail {
+        fn schema_name() -> ::std::string::String {
+            "ListLeadsEmail".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(1u32);
+            validation.max_length = Some(320u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for ListLeadsFullText {
+        fn schema_name() -> ::std::string::String {
+            "ListLeadsFullText".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(1u32);
+            validation.max_length = Some(200u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for ObjectId {
+        fn schema_name() -> ::std::string::String {
+            "ObjectId".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(24u32);
+            validation.max_length = Some(24u32);
+            validation.pattern = Some("^[0-9a-f]{24}$".to_owned());
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for SigninRequestEmail {
+        fn schema_name() -> ::std::string::String {
+            "SigninRequestEmail".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(1u32);
+            validation.max_length = Some(320u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for SigninRequestPassword {
+        fn schema_name() -> ::std::string::String {
+            "SigninRequestPassword".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(1u32);
+            validation.max_length = Some(1024u32);
+            schema.into()
+        }
+    }
+    impl ::schemars::JsonSchema for Tag {
+        fn schema_name() -> ::std::string::String {
+            "Tag".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(1u32);
+            validation.max_length = Some(100u32);
+            validation.pattern = Some("^[^,]+$".to_owned());
+            schema.into()
         }
     }
 }

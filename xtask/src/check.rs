@@ -1,6 +1,6 @@
 //! `cargo xtask check`: every agreement check in one run.
 
-use crate::{codegen, problem::Problem, release, XtaskError};
+use crate::{agreement, codegen, problem::Problem, release, XtaskError};
 
 /// One step of the check, with its name for progress output.
 type Step = (&'static str, fn() -> Result<Vec<Problem>, XtaskError>);
@@ -10,6 +10,7 @@ pub const STEPS: &[Step] = &[
     ("spec rules", lint_problems),
     ("generated snapshots", codegen::problems),
     ("released contract", release::check),
+    ("type agreement", agreement::problems),
 ];
 
 fn lint_problems() -> Result<Vec<Problem>, XtaskError> {

@@ -4,6 +4,7 @@
 //! Every check is also reachable from `cargo test --workspace` (see `xtask/tests/`), so CI
 //! runs nothing a developer cannot.
 
+pub mod agreement;
 pub mod check;
 pub mod codegen;
 pub mod error;

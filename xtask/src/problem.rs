@@ -26,6 +26,8 @@ pub enum Problem {
         /// The spec's version.
         version: String,
     },
+    /// A Rust type's schema disagrees with the spec's.
+    TypeDrift(crate::agreement::Drift),
     /// A released baseline could not be read.
     Baseline {
         /// The baseline file.
@@ -44,6 +46,7 @@ impl Problem {
             Problem::Breaking(_) => "breaking-change",
             Problem::MissingBaseline { .. } => "missing-baseline",
             Problem::Baseline { .. } => "baseline",
+            Problem::TypeDrift(_) => "type-drift",
         }
     }
 
@@ -59,6 +62,9 @@ impl Problem {
                 "openapi/leads.yaml#/info/version".to_owned()
             }
             Problem::Baseline { file, .. } => file.clone(),
+            Problem::TypeDrift(drift) => {
+                format!("openapi/leads.yaml{} ({})", drift.pointer, drift.rust_type)
+            }
         }
     }
 
@@ -74,6 +80,7 @@ impl Problem {
                 format!("version {version} has a new major version but no released baseline")
             }
             Problem::Baseline { message, .. } => message.clone(),
+            Problem::TypeDrift(drift) => drift.detail.clone(),
         }
     }
 
@@ -87,6 +94,10 @@ impl Problem {
             }
             Problem::MissingBaseline { .. } => "run `cargo xtask release` and commit the baseline",
             Problem::Baseline { .. } => "restore the baseline from version control",
+            Problem::TypeDrift(_) => {
+                "make the generator keep the constraint (crates/leads-codegen), or correct the spec; \
+                 then `cargo build` regenerates the types"
+            }
         }
     }
 

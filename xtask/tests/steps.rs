@@ -30,3 +30,8 @@ fn generated_snapshots_are_fresh() {
 fn released_contract_is_kept() {
     run_step("released contract");
 }
+
+#[test]
+fn types_agree_with_the_spec() {
+    run_step("type agreement");
+}

@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod compat;
+mod constraints;
 mod docs;
 pub mod error;
 pub mod lint;
