@@ -25,6 +25,12 @@ pub enum XtaskError {
     /// The spec cannot be used as it is.
     #[error("openapi/leads.yaml: {0}")]
     Spec(String),
+    /// The command line is incomplete.
+    #[error("{0}")]
+    Usage(String),
+    /// The server under test could not be built, seeded, started or reached.
+    #[error("contract target: {0}")]
+    Reference(String),
     /// Checks found problems; they were printed.
     #[error("{0} problem(s) found")]
     Problems(usize),

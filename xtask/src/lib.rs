@@ -7,6 +7,7 @@
 pub mod agreement;
 pub mod check;
 pub mod codegen;
+pub mod contract;
 pub mod error;
 pub mod lint;
 pub mod problem;

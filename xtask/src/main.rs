@@ -1,5 +1,7 @@
 //! `cargo xtask`: see the crate docs of `xtask` for the tasks.
 
+mod docs;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -30,6 +32,12 @@ enum Task {
     },
     /// Record the current spec as the released baseline of its version.
     Release,
+    /// Write the offline API reference to target/docs/ and the crate docs to target/doc/.
+    Docs {
+        /// Instead, refresh the vendored Redoc bundle from the npm registry (needs npm).
+        #[arg(long)]
+        update_renderer: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -47,6 +55,7 @@ fn main() -> ExitCode {
         Task::Lint => lint::run(),
         Task::Check { format } => check::run(matches!(format, Format::Json)),
         Task::Release => release::run(),
+        Task::Docs { update_renderer } => docs::run(update_renderer),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

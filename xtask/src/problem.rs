@@ -28,6 +28,8 @@ pub enum Problem {
     },
     /// A Rust type's schema disagrees with the spec's.
     TypeDrift(crate::agreement::Drift),
+    /// A live response contradicts the spec, or a case did not get its documented status.
+    Contract(crate::contract::Failure),
     /// A released baseline could not be read.
     Baseline {
         /// The baseline file.
@@ -47,6 +49,7 @@ impl Problem {
             Problem::MissingBaseline { .. } => "missing-baseline",
             Problem::Baseline { .. } => "baseline",
             Problem::TypeDrift(_) => "type-drift",
+            Problem::Contract(_) => "contract",
         }
     }
 
@@ -65,6 +68,10 @@ impl Problem {
             Problem::TypeDrift(drift) => {
                 format!("openapi/leads.yaml{} ({})", drift.pointer, drift.rust_type)
             }
+            Problem::Contract(failure) => format!(
+                "openapi/leads.yaml{}/responses/{} ({}, {})",
+                failure.pointer, failure.expected, failure.operation, failure.case
+            ),
         }
     }
 
@@ -81,6 +88,7 @@ impl Problem {
             }
             Problem::Baseline { message, .. } => message.clone(),
             Problem::TypeDrift(drift) => drift.detail.clone(),
+            Problem::Contract(failure) => failure.detail.clone(),
         }
     }
 
@@ -94,6 +102,10 @@ impl Problem {
             }
             Problem::MissingBaseline { .. } => "run `cargo xtask release` and commit the baseline",
             Problem::Baseline { .. } => "restore the baseline from version control",
+            Problem::Contract(_) => {
+                "make the server answer as the spec documents (`cargo xtask contract` re-checks), \
+                 or document the behaviour in the spec"
+            }
             Problem::TypeDrift(_) => {
                 "make the generator keep the constraint (crates/leads-codegen), or correct the spec; \
                  then `cargo build` regenerates the types"
