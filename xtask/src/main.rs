@@ -5,7 +5,7 @@ mod docs;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use xtask::{check, codegen, lint, release};
+use xtask::{check, codegen, contract, lint, release};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Automation for the leads workspace")]
@@ -32,6 +32,38 @@ enum Task {
     },
     /// Record the current spec as the released baseline of its version.
     Release,
+    /// Send seeded random requests, valid and broken, generated from the spec to a fresh
+    /// reference server; shrink any failure to a minimal curl line.
+    Fuzz {
+        /// The generator's seed; the default makes runs reproducible.
+        #[arg(long, default_value_t = contract::fuzz::DEFAULT_SEED)]
+        seed: u64,
+        /// Stop after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        time_limit: u64,
+        /// Requests per operation at most.
+        #[arg(long, default_value_t = 40)]
+        cases: usize,
+    },
+    /// Call every operation for every documented status and check each response against
+    /// the spec. Without --base-url, against a freshly started reference server.
+    Contract {
+        /// A deployment to test, e.g. https://api.example.com/v1.
+        #[arg(long, requires = "project")]
+        base_url: Option<String>,
+        /// The caller's email (with --password).
+        #[arg(long, requires = "password", conflicts_with = "token")]
+        email: Option<String>,
+        /// The caller's password.
+        #[arg(long, requires = "email")]
+        password: Option<String>,
+        /// A token from signin, instead of email and password.
+        #[arg(long)]
+        token: Option<String>,
+        /// The project to test in; the caller needs the role agent or higher there.
+        #[arg(long)]
+        project: Option<String>,
+    },
     /// Write the offline API reference to target/docs/ and the crate docs to target/doc/.
     Docs {
         /// Instead, refresh the vendored Redoc bundle from the npm registry (needs npm).
@@ -55,6 +87,40 @@ fn main() -> ExitCode {
         Task::Lint => lint::run(),
         Task::Check { format } => check::run(matches!(format, Format::Json)),
         Task::Release => release::run(),
+        Task::Contract {
+            base_url,
+            email,
+            password,
+            token,
+            project,
+        } => contract::run(
+            &contract::Options {
+                base_url,
+                email,
+                password,
+                token,
+                project,
+            },
+            contract::Plan {
+                contract: true,
+                fuzz: None,
+            },
+        ),
+        Task::Fuzz {
+            seed,
+            time_limit,
+            cases,
+        } => contract::run(
+            &contract::Options::default(),
+            contract::Plan {
+                contract: false,
+                fuzz: Some(contract::fuzz::Budget {
+                    seed,
+                    cases_per_operation: cases,
+                    time_limit: std::time::Duration::from_secs(time_limit),
+                }),
+            },
+        ),
         Task::Docs { update_renderer } => docs::run(update_renderer),
     };
     match result {

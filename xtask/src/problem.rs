@@ -30,6 +30,8 @@ pub enum Problem {
     TypeDrift(crate::agreement::Drift),
     /// A live response contradicts the spec, or a case did not get its documented status.
     Contract(crate::contract::Failure),
+    /// A generated request got an answer the spec does not allow.
+    Fuzz(crate::contract::fuzz::FuzzFailure),
     /// A released baseline could not be read.
     Baseline {
         /// The baseline file.
@@ -50,6 +52,7 @@ impl Problem {
             Problem::Baseline { .. } => "baseline",
             Problem::TypeDrift(_) => "type-drift",
             Problem::Contract(_) => "contract",
+            Problem::Fuzz(_) => "fuzz",
         }
     }
 
@@ -67,6 +70,12 @@ impl Problem {
             Problem::Baseline { file, .. } => file.clone(),
             Problem::TypeDrift(drift) => {
                 format!("openapi/leads.yaml{} ({})", drift.pointer, drift.rust_type)
+            }
+            Problem::Fuzz(failure) => {
+                format!(
+                    "openapi/leads.yaml{} ({})",
+                    failure.pointer, failure.operation
+                )
             }
             Problem::Contract(failure) => format!(
                 "openapi/leads.yaml{}/responses/{} ({}, {})",
@@ -89,6 +98,9 @@ impl Problem {
             Problem::Baseline { message, .. } => message.clone(),
             Problem::TypeDrift(drift) => drift.detail.clone(),
             Problem::Contract(failure) => failure.detail.clone(),
+            Problem::Fuzz(failure) => {
+                format!("{}; minimal request: {}", failure.detail, failure.curl)
+            }
         }
     }
 
@@ -102,6 +114,10 @@ impl Problem {
             }
             Problem::MissingBaseline { .. } => "run `cargo xtask release` and commit the baseline",
             Problem::Baseline { .. } => "restore the baseline from version control",
+            Problem::Fuzz(_) => {
+                "replay the curl line against the server, fix the handler or the spec; \
+                 `cargo xtask fuzz --seed <seed>` reproduces the run"
+            }
             Problem::Contract(_) => {
                 "make the server answer as the spec documents (`cargo xtask contract` re-checks), \
                  or document the behaviour in the spec"

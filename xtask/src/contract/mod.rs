@@ -6,6 +6,7 @@
 //! given caller; cases that need a fixture it lacks are skipped, and say so.
 
 pub mod cases;
+pub mod fuzz;
 pub mod proxy;
 pub mod reference;
 pub mod spec;
@@ -58,6 +59,16 @@ pub async fn run_cases(
     Ok(cases::Runner::new(spec, &proxy, fixture).run().await)
 }
 
+/// Runs the fuzzer against `upstream` as `fixture`.
+pub async fn run_fuzz(
+    spec: &SpecIndex,
+    upstream: &str,
+    fixture: Fixture,
+    budget: fuzz::Budget,
+) -> fuzz::FuzzReport {
+    fuzz::Fuzzer::new(spec, upstream, fixture).run(budget).await
+}
+
 /// The failures of a report as problems.
 pub fn problems(report: &Report) -> Vec<Problem> {
     report
@@ -95,48 +106,103 @@ fn fixture_from(options: &Options) -> Result<Fixture, XtaskError> {
     })
 }
 
-/// Runs the contract as `options` say, and returns its problems.
-pub fn contract_problems(options: &Options) -> Result<(Report, Vec<Problem>), XtaskError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+/// What to run against a target.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// Run the contract cases.
+    pub contract: bool,
+    /// Fuzz with this budget.
+    pub fuzz: Option<fuzz::Budget>,
+}
+
+/// Everything a run found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The contract's report, if it ran.
+    pub contract: Option<Report>,
+    /// The fuzzer's report, if it ran.
+    pub fuzz: Option<fuzz::FuzzReport>,
+}
+
+impl Outcome {
+    /// Every failure as a problem.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut all: Vec<Problem> = self.contract.iter().flat_map(problems).collect();
+        all.extend(
+            self.fuzz
+                .iter()
+                .flat_map(|report| report.failures.iter().cloned().map(Problem::Fuzz)),
+        );
+        all
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, XtaskError> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| XtaskError::Reference(format!("cannot start a runtime: {e}")))?;
-    let spec = spec_index()?;
-    let report = match &options.base_url {
-        Some(base_url) => {
-            let fixture = fixture_from(options)?;
-            runtime.block_on(run_cases(&spec, base_url, fixture, None))?
-        }
-        None => {
-            let server = reference::ReferenceServer::start()?;
-            runtime.block_on(run_cases(
-                &spec,
-                &server.base_url,
-                server.fixture.clone(),
-                None,
-            ))?
-        }
-    };
-    let problems = problems(&report);
-    Ok((report, problems))
+        .map_err(|e| XtaskError::Reference(format!("cannot start a runtime: {e}")))
 }
 
-/// `cargo xtask contract`: prints every failure and a summary; fails on any failure.
-pub fn run(options: &Options) -> Result<(), XtaskError> {
-    let (report, problems) = contract_problems(options)?;
-    for skipped in &report.skipped {
-        eprintln!("skipped: {skipped}");
+/// Runs `plan` against the target `options` name: a deployment, or the reference server.
+pub fn execute(options: &Options, plan: Plan) -> Result<Outcome, XtaskError> {
+    let runtime = runtime()?;
+    let spec = spec_index()?;
+    let server;
+    let (base_url, fixture) = match &options.base_url {
+        Some(base_url) => (base_url.clone(), fixture_from(options)?),
+        None => {
+            server = reference::ReferenceServer::start()?;
+            (server.base_url.clone(), server.fixture.clone())
+        }
+    };
+    let mut outcome = Outcome::default();
+    if plan.contract {
+        let report = runtime.block_on(run_cases(&spec, &base_url, fixture.clone(), None))?;
+        outcome.contract = Some(report);
     }
+    if let Some(budget) = plan.fuzz {
+        outcome.fuzz = Some(runtime.block_on(run_fuzz(&spec, &base_url, fixture, budget)));
+    }
+    Ok(outcome)
+}
+
+/// Prints what a run found, with a summary per part.
+pub fn print(outcome: &Outcome) {
+    if let Some(report) = &outcome.contract {
+        for skipped in &report.skipped {
+            eprintln!("skipped: {skipped}");
+        }
+        eprintln!(
+            "contract: {} cases, {} (operation, status) pairs reached, {} failure(s)",
+            report.cases,
+            report.covered.len(),
+            report.failures.len()
+        );
+    }
+    if let Some(report) = &outcome.fuzz {
+        let cut = if report.timed_out {
+            " (time limit reached)"
+        } else {
+            ""
+        };
+        eprintln!(
+            "fuzz: {} requests, {} failure(s){cut}",
+            report.requests,
+            report.failures.len()
+        );
+    }
+}
+
+/// `cargo xtask contract` / `fuzz`: prints every failure and a summary; fails on any.
+pub fn run(options: &Options, plan: Plan) -> Result<(), XtaskError> {
+    let outcome = execute(options, plan)?;
+    let problems = outcome.problems();
     for problem in &problems {
         println!("{problem}");
     }
-    eprintln!(
-        "contract: {} cases, {} (operation, status) pairs reached, {} failure(s)",
-        report.cases,
-        report.covered.len(),
-        problems.len()
-    );
+    print(&outcome);
     if problems.is_empty() {
         Ok(())
     } else {

@@ -17,9 +17,26 @@ pub struct DocumentedResponse {
     pub schema: Option<Value>,
 }
 
+/// A parameter as the spec documents it.
+#[derive(Debug, Clone)]
+pub struct DocumentedParameter {
+    /// Its name.
+    pub name: String,
+    /// `path` or `query`.
+    pub location: String,
+    /// Whether it must be sent.
+    pub required: bool,
+    /// Its schema, as written (OpenAPI 3.0, `$ref`s unresolved).
+    pub schema: Value,
+}
+
 /// An operation as the spec documents it.
 #[derive(Debug, Clone)]
 pub struct DocumentedOperation {
+    /// The parameters, path-level ones included.
+    pub parameters: Vec<DocumentedParameter>,
+    /// The JSON request body's schema, as written.
+    pub request_body: Option<Value>,
     /// `GET`, `POST`, ...
     pub method: String,
     /// The path template, e.g. `/{project_id}/leads/{id}`.
@@ -35,6 +52,7 @@ pub struct DocumentedOperation {
 pub struct SpecIndex {
     operations: BTreeMap<String, DocumentedOperation>,
     components: Value,
+    doc: Value,
 }
 
 impl SpecIndex {
@@ -67,9 +85,38 @@ impl SpecIndex {
                         },
                     );
                 }
+                let mut parameters: Vec<DocumentedParameter> = Vec::new();
+                for list in [item.get("parameters"), op.get("parameters")]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_array)
+                {
+                    for parameter in list.iter().map(|p| resolve(doc, p)) {
+                        let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
+                        parameters.retain(|p| p.name != name);
+                        parameters.push(DocumentedParameter {
+                            name: name.to_owned(),
+                            location: parameter
+                                .get("in")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_owned(),
+                            required: parameter.get("required").and_then(Value::as_bool)
+                                == Some(true),
+                            schema: parameter.get("schema").cloned().unwrap_or(Value::Null),
+                        });
+                    }
+                }
+                let request_body = op
+                    .get("requestBody")
+                    .map(|body| resolve(doc, body))
+                    .and_then(|body| body.pointer("/content/application~1json/schema"))
+                    .cloned();
                 operations.insert(
                     id.to_owned(),
                     DocumentedOperation {
+                        parameters,
+                        request_body,
                         method: method.to_uppercase(),
                         path: path.clone(),
                         pointer: format!("#/paths/{}/{method}", leads_codegen::lint::escape(path)),
@@ -89,7 +136,13 @@ impl SpecIndex {
         Self {
             operations,
             components,
+            doc: doc.clone(),
         }
+    }
+
+    /// Follows `$ref`s in the spec.
+    pub fn resolve<'v>(&'v self, node: &'v Value) -> &'v Value {
+        resolve(&self.doc, node)
     }
 
     /// Every operationId.

@@ -1,0 +1,681 @@
+//! Spec-driven fuzzing: requests generated from the spec's own schemas.
+//!
+//! For every operation, seeded random requests are generated from its parameter and body
+//! schemas, half of them valid and half broken in one deliberate way (a bound crossed, a
+//! pattern or enum violated, a required field dropped, an unknown field added, a wrong
+//! type, broken JSON). The server must never answer 5xx; a valid request must get a
+//! documented 2xx, a broken one a documented 4xx with the `Error` body, and every body must
+//! validate. A failing request is shrunk to a minimal one and printed as a `curl` line.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use leads_client::Auth;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Map, Value};
+
+use super::cases::Fixture;
+use super::spec::{DocumentedOperation, SpecIndex};
+
+/// The seed used unless one is given: runs are reproducible by default.
+pub const DEFAULT_SEED: u64 = 0x1ead_5eed;
+
+/// How a fuzz run is bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// The seed of the request generator.
+    pub seed: u64,
+    /// Requests per operation at most.
+    pub cases_per_operation: usize,
+    /// Wall time for the whole run at most.
+    pub time_limit: Duration,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            seed: DEFAULT_SEED,
+            cases_per_operation: 40,
+            time_limit: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One generated request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FuzzRequest {
+    /// The operationId.
+    pub operation: String,
+    /// The HTTP method.
+    pub method: String,
+    /// Path parameters by name.
+    pub path: BTreeMap<String, String>,
+    /// Query pairs, repeated keys for arrays.
+    pub query: Vec<(String, String)>,
+    /// The raw body, if any.
+    pub body: Option<String>,
+    /// Whether the request is valid under the spec.
+    pub valid: bool,
+    /// What was broken, for invalid requests.
+    pub broken: String,
+}
+
+/// A request the server answered wrongly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuzzFailure {
+    /// The operationId.
+    pub operation: String,
+    /// The spec pointer of the operation.
+    pub pointer: String,
+    /// What was wrong with the answer.
+    pub detail: String,
+    /// The minimal request, as a `curl` line.
+    pub curl: String,
+}
+
+/// The result of a fuzz run.
+#[derive(Debug, Default)]
+pub struct FuzzReport {
+    /// Requests sent, shrinking included.
+    pub requests: usize,
+    /// Failures, at most one per operation (the first, shrunk).
+    pub failures: Vec<FuzzFailure>,
+    /// Whether the time limit cut the run short.
+    pub timed_out: bool,
+}
+
+/// Generates values from OpenAPI 3.0 schemas.
+struct Generator<'s> {
+    rng: StdRng,
+    spec: &'s SpecIndex,
+}
+
+impl Generator<'_> {
+    fn valid(&mut self, schema: &Value, depth: usize) -> Value {
+        let schema = self.spec.resolve(schema);
+        if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            if !values.is_empty() {
+                return values[self.rng.random_range(0..values.len())].clone();
+            }
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("integer") => {
+                let min = schema
+                    .get("minimum")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(-1000);
+                let max = schema
+                    .get("maximum")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(min.max(0) + 1000);
+                json!(self.rng.random_range(min..=max.max(min)))
+            }
+            Some("number") => json!(self.rng.random_range(-1000.0..1000.0)),
+            Some("boolean") => json!(self.rng.random_bool(0.5)),
+            Some("string") => json!(self.string(schema)),
+            Some("array") => {
+                let min = usize_of(schema, "minItems").unwrap_or(0);
+                let max = usize_of(schema, "maxItems").unwrap_or(4).min(min + 4);
+                let len = self.rng.random_range(min..=max.max(min));
+                let items = schema.get("items").cloned().unwrap_or(json!({}));
+                Value::Array(
+                    (0..len)
+                        .map(|_| self.valid(&items, depth.saturating_sub(1)))
+                        .collect(),
+                )
+            }
+            Some("object") | None if depth > 0 => self.object(schema, depth),
+            _ => json!({}),
+        }
+    }
+
+    fn object(&mut self, schema: &Value, depth: usize) -> Value {
+        let required = required(schema);
+        let mut out = Map::new();
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            for (name, property) in properties {
+                if required.contains(name) || self.rng.random_bool(0.5) {
+                    out.insert(name.clone(), self.valid(property, depth - 1));
+                }
+            }
+        }
+        if schema.get("additionalProperties") == Some(&json!(true)) {
+            for _ in 0..self.rng.random_range(0..3) {
+                let key = format!("k{}", self.rng.random_range(0..100));
+                let value = match self.rng.random_range(0..4) {
+                    0 => json!(self.rng.random_range(-5..500)),
+                    1 => json!(self.rng.random_bool(0.5)),
+                    2 => json!({"nested": "value"}),
+                    _ => json!("text"),
+                };
+                out.insert(key, value);
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn string(&mut self, schema: &Value) -> String {
+        let min = usize_of(schema, "minLength").unwrap_or(0);
+        let max = usize_of(schema, "maxLength")
+            .unwrap_or(40)
+            .min(min.max(1) + 60);
+        let pattern = schema.get("pattern").and_then(Value::as_str).unwrap_or("");
+        if pattern.contains("[0-9a-f]{24}") {
+            return (0..24)
+                .map(|_| char::from_digit(self.rng.random_range(0..16), 16).unwrap_or('0'))
+                .collect();
+        }
+        if schema.get("format").and_then(Value::as_str) == Some("date-time") {
+            return "2019-03-07T17:47:38.393Z".to_owned();
+        }
+        const ALPHABET: &[char] = &[
+            'a', 'b', 'c', 'x', 'y', 'z', 'A', 'Q', '0', '7', ' ', '-', '_', '.', '@', 'é', '\'',
+            '"', '%', '$', '{', ';', 'ß', '漢',
+        ];
+        let len = self.rng.random_range(min.max(1)..=max.max(min.max(1)));
+        let mut text: String = (0..len)
+            .map(|_| ALPHABET[self.rng.random_range(0..ALPHABET.len())])
+            .collect();
+        // Patterns the spec uses exclude characters; honour the one it has for tags.
+        if pattern == "^[^,]+$" {
+            text = text.replace(',', ";");
+        }
+        if text.trim().is_empty() && min > 0 {
+            text = "a".repeat(min);
+        }
+        text
+    }
+}
+
+fn usize_of(schema: &Value, key: &str) -> Option<usize> {
+    schema
+        .get(key)
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+}
+
+fn required(schema: &Value) -> Vec<String> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn query_pairs(name: &str, value: &Value) -> Vec<(String, String)> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .flat_map(|item| query_pairs(name, item))
+            .collect(),
+        Value::String(text) => vec![(name.to_owned(), text.clone())],
+        other => vec![(name.to_owned(), other.to_string())],
+    }
+}
+
+/// Builds requests for one operation.
+struct RequestFactory<'a> {
+    operation: &'a str,
+    documented: &'a DocumentedOperation,
+    fixture_path: BTreeMap<String, String>,
+}
+
+impl RequestFactory<'_> {
+    fn valid(&self, generator: &mut Generator<'_>) -> FuzzRequest {
+        let mut query = Vec::new();
+        let mut path = self.fixture_path.clone();
+        for parameter in &self.documented.parameters {
+            match parameter.location.as_str() {
+                // `sort` and `sortField` must agree; generate only `sortField`.
+                "query"
+                    if parameter.name != "sort"
+                        && (parameter.required || generator.rng.random_bool(0.5)) =>
+                {
+                    let value = generator.valid(&parameter.schema, 4);
+                    query.extend(query_pairs(&parameter.name, &value));
+                }
+                "path" if !path.contains_key(&parameter.name) => {
+                    let value = generator.valid(&parameter.schema, 2);
+                    let text = value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned);
+                    path.insert(parameter.name.clone(), text);
+                }
+                _ => {}
+            }
+        }
+        let body = self
+            .documented
+            .request_body
+            .as_ref()
+            .map(|schema| generator.valid(schema, 4).to_string());
+        FuzzRequest {
+            operation: self.operation.to_owned(),
+            method: self.documented.method.clone(),
+            path,
+            query,
+            body,
+            valid: true,
+            broken: String::new(),
+        }
+    }
+
+    /// A valid request, then one thing broken.
+    fn invalid(&self, generator: &mut Generator<'_>) -> FuzzRequest {
+        let mut request = self.valid(generator);
+        request.valid = false;
+        let mut options: Vec<Breakage> = Vec::new();
+        for parameter in &self.documented.parameters {
+            if let Some(bad) = violating(generator.spec, &parameter.schema) {
+                options.push(Breakage::Parameter(
+                    parameter.location.clone(),
+                    parameter.name.clone(),
+                    bad,
+                ));
+            }
+        }
+        if let Some(schema) = &self.documented.request_body {
+            options.push(Breakage::Body("broken JSON".to_owned(), "{\"".to_owned()));
+            let schema = generator.spec.resolve(schema).clone();
+            let valid_body = request
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_str::<Value>(b).ok())
+                .unwrap_or(Value::Null);
+            options.extend(body_breakages(generator.spec, &schema, &valid_body));
+        }
+        if options.is_empty() {
+            request.valid = true;
+            return request;
+        }
+        let choice = options.swap_remove(generator.rng.random_range(0..options.len()));
+        match choice {
+            Breakage::Parameter(location, name, bad) => {
+                request.broken = format!("{location} parameter `{name}` = {bad}");
+                if location == "path" {
+                    request.path.insert(
+                        name,
+                        bad.as_str().map_or_else(|| bad.to_string(), str::to_owned),
+                    );
+                } else {
+                    request.query.retain(|(key, _)| *key != name);
+                    request.query.extend(query_pairs(&name, &bad));
+                }
+            }
+            Breakage::Body(what, body) => {
+                request.broken = format!("body: {what}");
+                request.body = Some(body);
+            }
+        }
+        request
+    }
+}
+
+enum Breakage {
+    Parameter(String, String, Value),
+    Body(String, String),
+}
+
+/// A value that breaks `schema` in one way, if the schema constrains anything.
+fn violating(spec: &SpecIndex, schema: &Value) -> Option<Value> {
+    let schema = spec.resolve(schema);
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return Some(match values.first() {
+            Some(Value::Number(_)) => json!(7),
+            _ => json!("not-a-member"),
+        });
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => Some(match schema.get("maximum").and_then(Value::as_i64) {
+            Some(max) => json!(max + 1),
+            None => match schema.get("minimum").and_then(Value::as_i64) {
+                Some(min) => json!(min - 1),
+                None => json!("twelve"),
+            },
+        }),
+        Some("boolean") => Some(json!("maybe")),
+        Some("string") => {
+            if schema.get("pattern").is_some() {
+                Some(json!("zz,not-matching"))
+            } else {
+                usize_of(schema, "maxLength").map(|max| json!("x".repeat(max + 1)))
+            }
+        }
+        Some("array") => schema
+            .get("items")
+            .and_then(|items| violating(spec, items))
+            .map(|bad| json!([bad])),
+        _ => None,
+    }
+}
+
+/// Ways to break a valid body of `schema`.
+fn body_breakages(spec: &SpecIndex, schema: &Value, valid: &Value) -> Vec<Breakage> {
+    let mut out = Vec::new();
+    match schema.get("type").and_then(Value::as_str) {
+        Some("object") => {
+            out.push(Breakage::Body(
+                "an array for an object".to_owned(),
+                "[1]".to_owned(),
+            ));
+            let base = valid.as_object().cloned().unwrap_or_default();
+            for name in required(schema) {
+                let mut body = base.clone();
+                body.remove(&name);
+                out.push(Breakage::Body(
+                    format!("without required `{name}`"),
+                    Value::Object(body).to_string(),
+                ));
+            }
+            if schema.get("additionalProperties") == Some(&json!(false)) {
+                let mut body = base.clone();
+                body.insert("fullanem".to_owned(), json!("typo"));
+                out.push(Breakage::Body(
+                    "an unknown field".to_owned(),
+                    Value::Object(body).to_string(),
+                ));
+            }
+            if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                for (name, property) in properties {
+                    let mut body = base.clone();
+                    let bad = violating(spec, property).unwrap_or_else(|| {
+                        match spec.resolve(property).get("type").and_then(Value::as_str) {
+                            Some("string") => json!(12),
+                            _ => json!("wrong type"),
+                        }
+                    });
+                    body.insert(name.clone(), bad);
+                    out.push(Breakage::Body(
+                        format!("a bad `{name}`"),
+                        Value::Object(body).to_string(),
+                    ));
+                }
+            }
+        }
+        Some("array") => {
+            out.push(Breakage::Body(
+                "an object for an array".to_owned(),
+                "{}".to_owned(),
+            ));
+            if let Some(bad) = violating(spec, schema) {
+                out.push(Breakage::Body("a bad item".to_owned(), bad.to_string()));
+            }
+            if usize_of(schema, "minItems").unwrap_or(0) > 0 {
+                out.push(Breakage::Body("an empty array".to_owned(), "[]".to_owned()));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Sends requests and judges the answers.
+pub struct Fuzzer<'a> {
+    spec: &'a SpecIndex,
+    base_url: String,
+    auth: Auth,
+    fixture: Fixture,
+    http: reqwest::Client,
+    report: FuzzReport,
+}
+
+impl<'a> Fuzzer<'a> {
+    /// A fuzzer against `base_url`, as the fixture's owner if it has one.
+    pub fn new(spec: &'a SpecIndex, base_url: &str, fixture: Fixture) -> Self {
+        let auth = fixture
+            .owner
+            .clone()
+            .unwrap_or_else(|| fixture.agent.clone());
+        Self {
+            spec,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            auth,
+            fixture,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default(),
+            report: FuzzReport::default(),
+        }
+    }
+
+    fn url(&self, request: &FuzzRequest) -> String {
+        let template = self
+            .spec
+            .operation(&request.operation)
+            .map(|op| op.path.clone())
+            .unwrap_or_default();
+        let mut path = template;
+        for (name, value) in &request.path {
+            let encoded: String = url_encode(value);
+            path = path.replace(&format!("{{{name}}}"), &encoded);
+        }
+        let query: Vec<String> = request
+            .query
+            .iter()
+            .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+            .collect();
+        if query.is_empty() {
+            format!("{}{path}", self.base_url)
+        } else {
+            format!("{}{path}?{}", self.base_url, query.join("&"))
+        }
+    }
+
+    /// Sends a request and returns what is wrong with the answer, if anything.
+    async fn judge(&mut self, request: &FuzzRequest) -> Option<String> {
+        self.report.requests += 1;
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).ok()?;
+        let mut builder = self.http.request(method, self.url(request));
+        if request.operation != "signin" {
+            if let Ok(value) = self.auth.header_value() {
+                builder = builder.header("authorization", value);
+            }
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header("content-type", "application/json")
+                .body(body.clone());
+        }
+        let response = match builder.send().await {
+            Ok(response) => response,
+            Err(e) => return Some(format!("no answer: {e}")),
+        };
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.unwrap_or_default();
+        if status >= 500 {
+            return Some(format!(
+                "status {status}: {}",
+                String::from_utf8_lossy(&body)
+            ));
+        }
+        let violations =
+            self.spec
+                .validate(&request.operation, status, content_type.as_deref(), &body);
+        if let Some(first) = violations.first() {
+            return Some(format!("status {status}: {first}"));
+        }
+        let success = (200..300).contains(&status);
+        let signin_rejected = request.operation == "signin" && status == 401;
+        if request.valid && !success && !signin_rejected {
+            return Some(format!(
+                "a valid request got {status}: {}",
+                String::from_utf8_lossy(&body)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            ));
+        }
+        if !request.valid && !(400..500).contains(&status) {
+            return Some(format!(
+                "an invalid request ({}) got {status}",
+                request.broken
+            ));
+        }
+        None
+    }
+
+    /// Fuzzes every operation within `budget`.
+    pub async fn run(mut self, budget: Budget) -> FuzzReport {
+        let started = Instant::now();
+        let mut generator = Generator {
+            rng: StdRng::seed_from_u64(budget.seed),
+            spec: self.spec,
+        };
+        let operations: Vec<String> = self.spec.operation_ids().map(str::to_owned).collect();
+        'operations: for operation in operations {
+            let Some(documented) = self.spec.operation(&operation) else {
+                continue;
+            };
+            let mut fixture_path = BTreeMap::new();
+            fixture_path.insert("project_id".to_owned(), self.fixture.project.clone());
+            for case in 0..budget.cases_per_operation {
+                if started.elapsed() > budget.time_limit {
+                    self.report.timed_out = true;
+                    break 'operations;
+                }
+                let lead = self.fresh_lead().await;
+                if let Some(lead) = lead {
+                    fixture_path.insert("id".to_owned(), lead);
+                }
+                let factory = RequestFactory {
+                    operation: &operation,
+                    documented,
+                    fixture_path: fixture_path.clone(),
+                };
+                let mut request = if case % 2 == 0 {
+                    factory.valid(&mut generator)
+                } else {
+                    factory.invalid(&mut generator)
+                };
+                if operation == "signin" && request.valid {
+                    if let Some((email, password)) = &self.fixture.signin {
+                        request.body =
+                            Some(json!({"email": email, "password": password}).to_string());
+                    }
+                }
+                if let Some(detail) = self.judge(&request).await {
+                    let (minimal, detail) = self.shrink(request, detail).await;
+                    self.report.failures.push(FuzzFailure {
+                        operation: operation.clone(),
+                        pointer: documented.pointer.clone(),
+                        detail,
+                        curl: self.curl(&minimal),
+                    });
+                    continue 'operations;
+                }
+            }
+        }
+        self.report
+    }
+
+    /// A new lead to aim id operations at, so deletions never starve later cases.
+    async fn fresh_lead(&mut self) -> Option<String> {
+        let url = format!("{}/{}/leads", self.base_url, self.fixture.project);
+        let value = self.auth.header_value().ok()?;
+        let response = self
+            .http
+            .post(url)
+            .header("authorization", value)
+            .json(&json!({"lead_id": "fuzz", "tags": ["t"]}))
+            .send()
+            .await
+            .ok()?;
+        let lead: Value = response.json().await.ok()?;
+        lead.get("_id").and_then(Value::as_str).map(str::to_owned)
+    }
+
+    /// Makes a failing request smaller while it keeps failing.
+    async fn shrink(
+        &mut self,
+        mut request: FuzzRequest,
+        mut detail: String,
+    ) -> (FuzzRequest, String) {
+        for _ in 0..40 {
+            let mut improved = false;
+            for candidate in smaller(&request) {
+                if let Some(still) = self.judge(&candidate).await {
+                    request = candidate;
+                    detail = still;
+                    improved = true;
+                    break;
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
+        (request, detail)
+    }
+
+    fn curl(&self, request: &FuzzRequest) -> String {
+        let mut line = format!("curl -X {} '{}'", request.method, self.url(request));
+        if request.operation != "signin" {
+            line.push_str(" -u \"$LEADS_EMAIL:$LEADS_PASSWORD\"");
+        }
+        if let Some(body) = &request.body {
+            line.push_str(&format!(
+                " -H 'Content-Type: application/json' -d '{}'",
+                body.replace('\'', "'\\''")
+            ));
+        }
+        line
+    }
+}
+
+/// Candidates one step smaller than `request`: a query pair dropped, a body property dropped,
+/// a string halved.
+fn smaller(request: &FuzzRequest) -> Vec<FuzzRequest> {
+    let mut out = Vec::new();
+    for i in 0..request.query.len() {
+        let mut candidate = request.clone();
+        candidate.query.remove(i);
+        out.push(candidate);
+    }
+    if let Some(Ok(Value::Object(body))) =
+        request.body.as_deref().map(serde_json::from_str::<Value>)
+    {
+        for key in body.keys() {
+            let mut smaller_body = body.clone();
+            smaller_body.remove(key);
+            let mut candidate = request.clone();
+            candidate.body = Some(Value::Object(smaller_body).to_string());
+            out.push(candidate);
+        }
+        for (key, value) in &body {
+            if let Value::String(text) = value {
+                if text.chars().count() > 1 {
+                    let half: String = text.chars().take(text.chars().count() / 2).collect();
+                    let mut smaller_body = body.clone();
+                    smaller_body.insert(key.clone(), json!(half));
+                    let mut candidate = request.clone();
+                    candidate.body = Some(Value::Object(smaller_body).to_string());
+                    out.push(candidate);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn url_encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
