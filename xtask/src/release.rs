@@ -63,31 +63,48 @@ pub fn check() -> Result<Vec<Problem>, XtaskError> {
         Err(problem) => return Ok(vec![problem]),
     };
     let mut problems = Vec::new();
-    let mut documents = Vec::new();
+    let mut released = Vec::new();
     for baseline in baselines()? {
         match read_yaml(&baseline.path) {
-            Ok(doc) => documents.push((baseline, doc)),
+            Ok(doc) => released.push((baseline.version, doc)),
             Err(problem) => problems.push(problem),
         }
     }
-    for pair in documents.windows(2) {
+    problems.extend(check_documents(&current, &released));
+    Ok(problems)
+}
+
+/// The release gate over documents: `released` oldest first, `current` the spec.
+pub fn check_documents(current: &Value, released: &[(Version, Value)]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for pair in released.windows(2) {
         problems.extend(
             gate(&pair[0].1, &pair[1].1)
                 .into_iter()
                 .map(Problem::Breaking),
         );
     }
-    if let Some((newest, released)) = documents.last() {
-        problems.extend(gate(released, &current).into_iter().map(Problem::Breaking));
-        if let Some(version) = Version::of(&current) {
-            if version.major > newest.version.major {
+    if let Some((newest, doc)) = released.last() {
+        problems.extend(gate(doc, current).into_iter().map(Problem::Breaking));
+        if let Some(version) = Version::of(current) {
+            if version.major > newest.major {
                 problems.push(Problem::MissingBaseline {
                     version: version.to_string(),
                 });
             }
         }
     }
-    Ok(problems)
+    problems
+}
+
+/// The released baselines as documents, oldest first.
+pub fn released_documents() -> Result<Vec<(Version, Value)>, XtaskError> {
+    let mut released = Vec::new();
+    for baseline in baselines()? {
+        let doc = read_yaml(&baseline.path).map_err(|p| XtaskError::Spec(p.to_string()))?;
+        released.push((baseline.version, doc));
+    }
+    Ok(released)
 }
 
 /// `cargo xtask release`: records the current spec as the baseline of its version.
