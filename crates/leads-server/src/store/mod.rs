@@ -1,0 +1,278 @@
+//! Storage: users, projects, memberships, leads and settings, on SQLite or PostgreSQL.
+//!
+//! [`Store`] is an enum over the two backends rather than a trait object: the set is
+//! closed, and an enum keeps `async fn`s plain. Both backends keep the same rules:
+//!
+//! * every lead query is scoped by project id; a lead of another project is not found;
+//! * nothing is upserted: edits and deletes of an unknown lead report `None`;
+//! * every edit is a read-modify-write under the row's write lock, so concurrent tag
+//!   appends and merges never lose each other's changes, and the rules (tag de-dup,
+//!   shallow merge, revision bump) live once, in [`model::LeadEdit`];
+//! * exports stream rows from the database through a bounded channel.
+
+mod model;
+mod object_id;
+mod postgres;
+mod query;
+mod sqlite;
+mod stream;
+pub mod text;
+
+pub use model::{
+    JsonObject, Lead, LeadChanges, LeadEdit, LeadPage, LeadQuery, Membership, NewLead, Project,
+    Role, SortField, StatusFilter, UnknownRole, User, STATUS_DELETED, STATUS_NORMAL,
+};
+pub use object_id::{is_object_id, new_object_id};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use chrono::{DateTime, TimeZone, Utc};
+use futures::stream::BoxStream;
+
+/// A storage failure. The messages are for logs and operators, never for API callers.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed or could not be reached.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A schema migration failed.
+    #[error("schema migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back (e.g. malformed JSON).
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+    /// Another account already has this email.
+    #[error("an account with the email `{0}` already exists")]
+    DuplicateEmail(String),
+    /// No project has this id.
+    #[error("no project has the id `{0}`")]
+    UnknownProject(String),
+    /// No user has this email or id.
+    #[error("no user `{0}`")]
+    UnknownUser(String),
+    /// The database URL names neither SQLite nor PostgreSQL.
+    #[error("unsupported database URL; use sqlite://PATH or postgres://…")]
+    UnsupportedUrl,
+}
+
+/// The store, on one of the two backends.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Calls the same method on whichever backend this is.
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($s) => $call,
+            Store::Postgres($s) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `url`: `sqlite://PATH`
+    /// (or `sqlite:PATH`) for the embedded backend, `postgres://…` or `postgresql://…`
+    /// for PostgreSQL.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Store::Sqlite(SqliteStore::open(url).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(PgStore::open(url).await?))
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    /// The backend's name, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Answers whether the database is reachable.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.ping().await)
+    }
+
+    /// Closes the connections, waiting for them to finish.
+    pub async fn close(&self) {
+        dispatch!(self, s => s.close().await)
+    }
+
+    // ---- settings ----
+
+    /// The stored value of a setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        dispatch!(self, s => s.setting(key).await)
+    }
+
+    /// Stores `value` under `key` unless a value is already there; answers the value that
+    /// is stored afterwards, so concurrent first starts agree on one.
+    pub async fn init_setting(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        dispatch!(self, s => s.init_setting(key, value).await)
+    }
+
+    // ---- users, projects, memberships ----
+
+    /// Creates a user; the email must be new (compared case-insensitively).
+    pub async fn create_user(&self, email: &str, password_hash: &str) -> Result<User, StoreError> {
+        dispatch!(self, s => s.create_user(email, password_hash).await)
+    }
+
+    /// The user with this email, compared case-insensitively.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        dispatch!(self, s => s.user_by_email(email).await)
+    }
+
+    /// The user with this id.
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        dispatch!(self, s => s.user_by_id(id).await)
+    }
+
+    /// Replaces a user's password hash; answers false for an unknown user.
+    pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.set_password_hash(user_id, hash).await)
+    }
+
+    /// How many users exist.
+    pub async fn count_users(&self) -> Result<i64, StoreError> {
+        dispatch!(self, s => s.count_users().await)
+    }
+
+    /// Creates a project.
+    pub async fn create_project(&self, name: &str) -> Result<Project, StoreError> {
+        dispatch!(self, s => s.create_project(name).await)
+    }
+
+    /// Gives `user_id` the `role` in `project_id`, adding the membership or changing its
+    /// role.
+    pub async fn set_membership(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_membership(project_id, user_id, role).await)
+    }
+
+    /// The user's role in the project, if a member.
+    pub async fn role_of(
+        &self,
+        user_id: &str,
+        project_id: &str,
+    ) -> Result<Option<Role>, StoreError> {
+        dispatch!(self, s => s.role_of(user_id, project_id).await)
+    }
+
+    /// Every project the user is a member of, with the role in each.
+    pub async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>, StoreError> {
+        dispatch!(self, s => s.memberships(user_id).await)
+    }
+
+    // ---- leads ----
+
+    /// Creates a lead in the project: status 100, revision 0, fresh `_id`.
+    pub async fn create_lead(&self, project_id: &str, new: NewLead) -> Result<Lead, StoreError> {
+        let lead = new_lead(project_id, new);
+        dispatch!(self, s => s.insert_lead(&lead).await)?;
+        Ok(lead)
+    }
+
+    /// The lead with this id in this project, whatever its status.
+    pub async fn get_lead(&self, project_id: &str, id: &str) -> Result<Option<Lead>, StoreError> {
+        dispatch!(self, s => s.get_lead(project_id, id).await)
+    }
+
+    /// Applies `edit` to the lead atomically; `None` when the project has no such lead.
+    pub async fn edit_lead(
+        &self,
+        project_id: &str,
+        id: &str,
+        edit: &LeadEdit,
+    ) -> Result<Option<Lead>, StoreError> {
+        dispatch!(self, s => s.edit_lead(project_id, id, edit).await)
+    }
+
+    /// Removes the lead for good, answering it as it was; `None` when there is none.
+    pub async fn delete_lead(
+        &self,
+        project_id: &str,
+        id: &str,
+    ) -> Result<Option<Lead>, StoreError> {
+        dispatch!(self, s => s.delete_lead(project_id, id).await)
+    }
+
+    /// One page of the leads matching `query`, with the count across all pages.
+    pub async fn list_leads(
+        &self,
+        project_id: &str,
+        query: &LeadQuery,
+        offset: i64,
+        limit: i64,
+    ) -> Result<LeadPage, StoreError> {
+        dispatch!(self, s => s.list_leads(project_id, query, offset, limit).await)
+    }
+
+    /// Every lead matching `query`, in order, streamed from the database. The stream
+    /// holds a bounded number of rows at a time and stops reading when dropped.
+    pub fn export_leads(
+        &self,
+        project_id: &str,
+        query: LeadQuery,
+    ) -> BoxStream<'static, Result<Lead, StoreError>> {
+        dispatch!(self, s => s.export_leads(project_id.to_owned(), query))
+    }
+}
+
+/// Now, truncated to milliseconds: the precision stored and shown.
+pub(crate) fn now() -> DateTime<Utc> {
+    from_millis(Utc::now().timestamp_millis())
+}
+
+/// A stored millisecond timestamp as a date.
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+fn new_lead(project_id: &str, new: NewLead) -> Lead {
+    let now = now();
+    Lead {
+        id: new_object_id(),
+        project_id: project_id.to_owned(),
+        lead_id: new.lead_id,
+        fullname: new.fullname,
+        email: new.email,
+        phone: new.phone,
+        company: new.company,
+        note: new.note,
+        street_address: new.street_address,
+        city: new.city,
+        region: new.region,
+        zipcode: new.zipcode,
+        country: new.country,
+        tags: model::dedup(new.tags),
+        status: STATUS_NORMAL,
+        attributes: new.attributes,
+        properties: new.properties,
+        created_by: new.created_by,
+        created_at: now,
+        updated_at: now,
+        version: 0,
+    }
+}
+
+/// Applies `edit` to `lead`, bumping revision and `updatedAt` when anything changed.
+/// Answers whether the stored row must be written.
+pub(crate) fn apply_edit(lead: &mut Lead, edit: &LeadEdit) -> bool {
+    if !edit.apply(lead) {
+        return false;
+    }
+    lead.version += 1;
+    lead.updated_at = now().max(lead.updated_at);
+    true
+}

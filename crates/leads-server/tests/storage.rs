@@ -1,0 +1,779 @@
+//! The storage suite: every test runs against SQLite and PostgreSQL alike.
+
+#[path = "storage/backends.rs"]
+mod backends;
+
+use futures::TryStreamExt;
+use leads_server::store::{
+    is_object_id, JsonObject, Lead, LeadChanges, LeadEdit, LeadQuery, NewLead, Role, SortField,
+    StatusFilter, Store, StoreError, STATUS_DELETED, STATUS_NORMAL,
+};
+use serde_json::json;
+
+storage_suite!(
+    create_and_get,
+    ids_are_unique_and_time_ordered,
+    lookups_are_scoped_by_project,
+    update_sets_present_fields_only,
+    edits_of_unknown_leads_create_nothing,
+    tags_append_with_dedup_in_order,
+    removing_tags,
+    concurrent_tag_appends_lose_nothing,
+    merges_are_shallow,
+    concurrent_merges_keep_every_key,
+    soft_delete_and_restore,
+    physical_delete,
+    filter_by_email,
+    filter_by_full_text,
+    filter_by_presence,
+    filter_by_tags,
+    filter_by_status,
+    filters_combine,
+    sort_and_paginate,
+    export_streams_matching_leads_in_order,
+    users,
+    memberships,
+    settings_first_value_wins,
+);
+
+fn object(value: serde_json::Value) -> JsonObject {
+    value.as_object().expect("an object").clone()
+}
+
+async fn project(store: &Store) -> String {
+    store
+        .create_project("test")
+        .await
+        .expect("create project")
+        .id
+}
+
+fn new_lead(lead_id: &str) -> NewLead {
+    NewLead {
+        lead_id: lead_id.to_owned(),
+        created_by: "5b55e806c93dde00143163dc".to_owned(),
+        ..NewLead::default()
+    }
+}
+
+async fn create(store: &Store, project: &str, new: NewLead) -> Lead {
+    store.create_lead(project, new).await.expect("create lead")
+}
+
+async fn edit(store: &Store, project: &str, id: &str, edit: LeadEdit) -> Lead {
+    store
+        .edit_lead(project, id, &edit)
+        .await
+        .expect("edit lead")
+        .expect("lead exists")
+}
+
+async fn list(store: &Store, project: &str, query: &LeadQuery) -> (i64, Vec<String>) {
+    let page = store
+        .list_leads(project, query, 0, 100)
+        .await
+        .expect("list leads");
+    (
+        page.count,
+        page.leads.into_iter().map(|l| l.lead_id).collect(),
+    )
+}
+
+async fn create_and_get(store: Store) {
+    let p = project(&store).await;
+    let new = NewLead {
+        lead_id: "ext-1".into(),
+        fullname: Some("Andrea Leo".into()),
+        email: Some("Andrea.Leo@F21.it".into()),
+        phone: Some("+39 06 123".into()),
+        company: Some("Frontiere21".into()),
+        note: Some("met at the fair".into()),
+        street_address: Some("Via Roma 1".into()),
+        city: Some("Roma".into()),
+        region: Some("Lazio".into()),
+        zipcode: Some("00144".into()),
+        country: Some("IT".into()),
+        tags: vec!["vip".into(), "news".into(), "vip".into()],
+        attributes: object(json!({"departmentId": "5b55e806c93dde00143163de", "n": 1})),
+        properties: Some(object(json!({"source": "landing"}))),
+        created_by: "5b55e806c93dde00143163dc".into(),
+    };
+    let lead = create(&store, &p, new).await;
+    assert!(is_object_id(&lead.id));
+    assert_eq!(lead.project_id, p);
+    assert_eq!(lead.status, STATUS_NORMAL);
+    assert_eq!(lead.version, 0);
+    assert_eq!(lead.tags, ["vip", "news"]);
+    assert_eq!(lead.zipcode.as_deref(), Some("00144"));
+    assert_eq!(lead.created_at, lead.updated_at);
+    let got = store.get_lead(&p, &lead.id).await.unwrap().expect("found");
+    assert_eq!(got, lead);
+}
+
+async fn ids_are_unique_and_time_ordered(store: Store) {
+    let p = project(&store).await;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(create(&store, &p, new_lead(&format!("l{i}"))).await.id);
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, ids, "ids are unique and increase with creation");
+    assert!(ids.iter().all(|id| is_object_id(id)));
+}
+
+async fn lookups_are_scoped_by_project(store: Store) {
+    let a = project(&store).await;
+    let b = project(&store).await;
+    let lead = create(&store, &a, new_lead("a1")).await;
+    create(&store, &b, new_lead("b1")).await;
+    assert_eq!(store.get_lead(&b, &lead.id).await.unwrap(), None);
+    assert_eq!(
+        list(&store, &a, &LeadQuery::default()).await,
+        (1, vec!["a1".into()])
+    );
+    assert_eq!(
+        list(&store, &b, &LeadQuery::default()).await,
+        (1, vec!["b1".into()])
+    );
+}
+
+async fn update_sets_present_fields_only(store: Store) {
+    let p = project(&store).await;
+    let mut new = new_lead("u1");
+    new.fullname = Some("Old Name".into());
+    new.email = Some("old@example.com".into());
+    new.tags = vec!["a".into()];
+    new.attributes = object(json!({"keep": false, "x": 1}));
+    let lead = create(&store, &p, new).await;
+    let changes = LeadChanges {
+        fullname: Some("New Name".into()),
+        zipcode: Some("00144".into()),
+        tags: Some(vec!["b".into(), "c".into(), "b".into()]),
+        attributes: Some(object(json!({"y": 2}))),
+        ..LeadChanges::default()
+    };
+    let updated = edit(
+        &store,
+        &p,
+        &lead.id,
+        LeadEdit::Update(Box::new(changes.clone())),
+    )
+    .await;
+    assert_eq!(updated.fullname.as_deref(), Some("New Name"));
+    assert_eq!(updated.email.as_deref(), Some("old@example.com"));
+    assert_eq!(updated.zipcode.as_deref(), Some("00144"));
+    assert_eq!(updated.tags, ["b", "c"]);
+    assert_eq!(updated.attributes, object(json!({"y": 2})));
+    assert_eq!(updated.version, 1);
+    assert_eq!(updated.created_at, lead.created_at);
+    assert!(updated.updated_at >= lead.updated_at);
+    assert_eq!(
+        store.get_lead(&p, &lead.id).await.unwrap().unwrap(),
+        updated
+    );
+    // The same update again changes nothing: same revision.
+    let again = edit(&store, &p, &lead.id, LeadEdit::Update(Box::new(changes))).await;
+    assert_eq!(again, updated);
+}
+
+async fn edits_of_unknown_leads_create_nothing(store: Store) {
+    let a = project(&store).await;
+    let b = project(&store).await;
+    let lead = create(&store, &a, new_lead("x")).await;
+    let unknown = leads_server::store::new_object_id();
+    for id in [&lead.id, &unknown] {
+        let edits = [
+            LeadEdit::Update(Box::new(LeadChanges {
+                fullname: Some("Mallory".into()),
+                ..LeadChanges::default()
+            })),
+            LeadEdit::AddTags(vec!["t".into()]),
+            LeadEdit::RemoveTag("t".into()),
+            LeadEdit::MergeAttributes(object(json!({"k": 1}))),
+            LeadEdit::MergeProperties(object(json!({"k": 1}))),
+            LeadEdit::SoftDelete,
+        ];
+        for e in edits {
+            assert_eq!(store.edit_lead(&b, id, &e).await.unwrap(), None);
+        }
+        assert_eq!(store.delete_lead(&b, id).await.unwrap(), None);
+    }
+    assert_eq!(
+        store
+            .edit_lead(&a, &unknown, &LeadEdit::SoftDelete)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.get_lead(&a, &lead.id).await.unwrap().unwrap(), lead);
+    let all = LeadQuery {
+        status: StatusFilter::NotDeleted,
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &b, &all).await.0, 0);
+    assert_eq!(list(&store, &a, &all).await.0, 1);
+}
+
+async fn tags_append_with_dedup_in_order(store: Store) {
+    let p = project(&store).await;
+    let lead = create(&store, &p, new_lead("t")).await;
+    let once = edit(
+        &store,
+        &p,
+        &lead.id,
+        LeadEdit::AddTags(vec!["tag1".into(), "tag2".into()]),
+    )
+    .await;
+    assert_eq!(once.tags, ["tag1", "tag2"]);
+    assert_eq!(once.version, 1);
+    let twice = edit(
+        &store,
+        &p,
+        &lead.id,
+        LeadEdit::AddTags(vec!["tag2".into(), "tag3".into()]),
+    )
+    .await;
+    assert_eq!(twice.tags, ["tag1", "tag2", "tag3"]);
+    assert_eq!(twice.version, 2);
+    // Case matters: `Tag1` is another tag.
+    let cased = edit(&store, &p, &lead.id, LeadEdit::AddTags(vec!["Tag1".into()])).await;
+    assert_eq!(cased.tags, ["tag1", "tag2", "tag3", "Tag1"]);
+    // Nothing new: unchanged, same revision.
+    let same = edit(&store, &p, &lead.id, LeadEdit::AddTags(vec!["tag1".into()])).await;
+    assert_eq!(same, cased);
+}
+
+async fn removing_tags(store: Store) {
+    let p = project(&store).await;
+    let mut new = new_lead("t");
+    new.tags = vec!["tag1".into(), "tag2".into()];
+    let lead = create(&store, &p, new).await;
+    let removed = edit(&store, &p, &lead.id, LeadEdit::RemoveTag("tag2".into())).await;
+    assert_eq!(removed.tags, ["tag1"]);
+    assert_eq!(removed.version, 1);
+    let absent = edit(&store, &p, &lead.id, LeadEdit::RemoveTag("nope".into())).await;
+    assert_eq!(absent, removed);
+    // The tag index follows: the lead no longer matches `tag2`.
+    let query = LeadQuery {
+        tags: vec!["tag2".into()],
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &p, &query).await.0, 0);
+}
+
+async fn concurrent_tag_appends_lose_nothing(store: Store) {
+    let p = project(&store).await;
+    let lead = create(&store, &p, new_lead("c")).await;
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let (store, p, id) = (store.clone(), p.clone(), lead.id.clone());
+            tokio::spawn(async move {
+                let tags = vec![format!("t{i}"), "shared".to_owned()];
+                store.edit_lead(&p, &id, &LeadEdit::AddTags(tags)).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap().unwrap();
+    }
+    let lead = store.get_lead(&p, &lead.id).await.unwrap().unwrap();
+    assert_eq!(lead.tags.len(), 25, "{:?}", lead.tags);
+    assert_eq!(lead.tags.iter().filter(|t| *t == "shared").count(), 1);
+    for i in 0..24 {
+        assert!(lead.tags.contains(&format!("t{i}")));
+    }
+    assert_eq!(lead.version, 24);
+}
+
+async fn merges_are_shallow(store: Store) {
+    let p = project(&store).await;
+    let mut new = new_lead("m");
+    new.attributes = object(json!({"departmentId": "d1", "nested": {"a": 1, "b": 2}}));
+    let lead = create(&store, &p, new).await;
+    assert_eq!(lead.properties, None);
+    let merged = edit(
+        &store,
+        &p,
+        &lead.id,
+        LeadEdit::MergeAttributes(object(json!({"plan": "premium", "nested": {"c": 3}}))),
+    )
+    .await;
+    assert_eq!(
+        merged.attributes,
+        object(json!({"departmentId": "d1", "plan": "premium", "nested": {"c": 3}}))
+    );
+    assert_eq!(merged.version, 1);
+    let props = edit(
+        &store,
+        &p,
+        &lead.id,
+        LeadEdit::MergeProperties(object(json!({"source": "lp"}))),
+    )
+    .await;
+    assert_eq!(props.properties, Some(object(json!({"source": "lp"}))));
+    let props = edit(
+        &store,
+        &p,
+        &lead.id,
+        LeadEdit::MergeProperties(object(json!({"campaign": 7}))),
+    )
+    .await;
+    assert_eq!(
+        props.properties,
+        Some(object(json!({"source": "lp", "campaign": 7})))
+    );
+    assert_eq!(props.attributes, merged.attributes);
+    assert_eq!(props.version, 3);
+}
+
+async fn concurrent_merges_keep_every_key(store: Store) {
+    let p = project(&store).await;
+    let lead = create(&store, &p, new_lead("m")).await;
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let (store, p, id) = (store.clone(), p.clone(), lead.id.clone());
+            tokio::spawn(async move {
+                let mut body = JsonObject::new();
+                body.insert(format!("k{i}"), json!(i));
+                let e = if i % 2 == 0 {
+                    LeadEdit::MergeAttributes(body)
+                } else {
+                    LeadEdit::MergeProperties(body)
+                };
+                store.edit_lead(&p, &id, &e).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap().unwrap();
+    }
+    let lead = store.get_lead(&p, &lead.id).await.unwrap().unwrap();
+    assert_eq!(lead.attributes.len(), 8);
+    assert_eq!(lead.properties.unwrap().len(), 8);
+    assert_eq!(lead.version, 16);
+}
+
+async fn soft_delete_and_restore(store: Store) {
+    let p = project(&store).await;
+    let lead = create(&store, &p, new_lead("d")).await;
+    let deleted = edit(&store, &p, &lead.id, LeadEdit::SoftDelete).await;
+    assert_eq!(deleted.status, STATUS_DELETED);
+    assert_eq!(deleted.version, 1);
+    // Deleting again answers the lead unchanged.
+    assert_eq!(
+        edit(&store, &p, &lead.id, LeadEdit::SoftDelete).await,
+        deleted
+    );
+    assert_eq!(list(&store, &p, &LeadQuery::default()).await.0, 0);
+    let deleted_only = LeadQuery {
+        status: StatusFilter::Is(STATUS_DELETED),
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &p, &deleted_only).await.0, 1);
+    // Still readable by id.
+    assert_eq!(
+        store.get_lead(&p, &lead.id).await.unwrap().unwrap(),
+        deleted
+    );
+    let restore = LeadChanges {
+        status: Some(STATUS_NORMAL),
+        ..LeadChanges::default()
+    };
+    let restored = edit(&store, &p, &lead.id, LeadEdit::Update(Box::new(restore))).await;
+    assert_eq!(restored.status, STATUS_NORMAL);
+    assert_eq!(restored.version, 2);
+    assert_eq!(list(&store, &p, &LeadQuery::default()).await.0, 1);
+}
+
+async fn physical_delete(store: Store) {
+    let p = project(&store).await;
+    let mut new = new_lead("gone");
+    new.tags = vec!["t".into()];
+    new.fullname = Some("Gone Soon".into());
+    let lead = create(&store, &p, new).await;
+    let removed = store.delete_lead(&p, &lead.id).await.unwrap();
+    assert_eq!(removed, Some(lead.clone()));
+    assert_eq!(store.get_lead(&p, &lead.id).await.unwrap(), None);
+    assert_eq!(store.delete_lead(&p, &lead.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .edit_lead(&p, &lead.id, &LeadEdit::SoftDelete)
+            .await
+            .unwrap(),
+        None
+    );
+    // Gone from the indexes too.
+    let by_tag = LeadQuery {
+        tags: vec!["t".into()],
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &p, &by_tag).await.0, 0);
+    let by_text = LeadQuery {
+        full_text: Some("gone".into()),
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &p, &by_text).await.0, 0);
+}
+
+/// A lead of the filter fixture: lead_id, fullname, email, tags.
+type FixtureRow = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
+/// Leads for the filter tests.
+async fn filter_fixture(store: &Store) -> String {
+    let p = project(store).await;
+    let rows: [FixtureRow; 6] = [
+        (
+            "l1",
+            Some("Andrea Rossi"),
+            Some("andrea@example.com"),
+            &["vip", "news"],
+        ),
+        ("l2", Some("Mario Bianchi"), Some("Leo@F21.it"), &["vip"]),
+        ("l3", Some("Andreas Weber"), None, &["news"]),
+        ("l4", None, Some("someone@example.com"), &[]),
+        ("l5", Some(""), Some(""), &["vip", "news", "x"]),
+        ("l6", Some("Guest"), None, &[]),
+    ];
+    for (lead_id, fullname, email, tags) in rows {
+        let mut new = new_lead(lead_id);
+        new.fullname = fullname.map(Into::into);
+        new.email = email.map(Into::into);
+        new.tags = tags.iter().map(|t| t.to_string()).collect();
+        create(store, &p, new).await;
+    }
+    p
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+async fn ids(store: &Store, p: &str, query: LeadQuery) -> Vec<String> {
+    let (count, ids) = list(store, p, &query).await;
+    assert_eq!(
+        count as usize,
+        ids.len(),
+        "count counts what the filters match"
+    );
+    sorted(ids)
+}
+
+async fn filter_by_email(store: Store) {
+    let p = filter_fixture(&store).await;
+    let q = |email: &str| LeadQuery {
+        email: Some(email.into()),
+        ..LeadQuery::default()
+    };
+    assert_eq!(ids(&store, &p, q("leo@f21.IT")).await, ["l2"]);
+    assert_eq!(ids(&store, &p, q("ANDREA@example.com")).await, ["l1"]);
+    // Literal: no pattern matching.
+    assert!(ids(&store, &p, q("%@example.com")).await.is_empty());
+    assert!(ids(&store, &p, q("andrea")).await.is_empty());
+}
+
+async fn filter_by_full_text(store: Store) {
+    let p = filter_fixture(&store).await;
+    let q = |text: &str| LeadQuery {
+        full_text: Some(text.into()),
+        ..LeadQuery::default()
+    };
+    // Any word, whole words, case-insensitive, over fullname and email.
+    assert_eq!(ids(&store, &p, q("andrea leo")).await, ["l1", "l2"]);
+    assert_eq!(ids(&store, &p, q("ANDREAS")).await, ["l3"]);
+    assert!(ids(&store, &p, q("andr")).await.is_empty());
+    assert_eq!(ids(&store, &p, q("example")).await, ["l1", "l4"]);
+    assert_eq!(ids(&store, &p, q("f21.it")).await, ["l2"]);
+    // Operators of either engine are just text.
+    assert!(ids(&store, &p, q("\"*\" OR -- ' | !")).await.is_empty());
+    assert!(ids(&store, &p, q("@@")).await.is_empty());
+}
+
+async fn filter_by_presence(store: Store) {
+    let p = filter_fixture(&store).await;
+    let q = |with_email: Option<bool>, with_fullname: Option<bool>| LeadQuery {
+        with_email,
+        with_fullname,
+        ..LeadQuery::default()
+    };
+    assert_eq!(
+        ids(&store, &p, q(Some(true), None)).await,
+        ["l1", "l2", "l4"]
+    );
+    assert_eq!(
+        ids(&store, &p, q(Some(false), None)).await,
+        ["l3", "l5", "l6"]
+    );
+    assert_eq!(
+        ids(&store, &p, q(None, Some(true))).await,
+        ["l1", "l2", "l3", "l6"]
+    );
+    assert_eq!(ids(&store, &p, q(None, Some(false))).await, ["l4", "l5"]);
+    assert_eq!(
+        ids(&store, &p, q(Some(false), Some(true))).await,
+        ["l3", "l6"]
+    );
+}
+
+async fn filter_by_tags(store: Store) {
+    let p = filter_fixture(&store).await;
+    let q = |tags: &[&str]| LeadQuery {
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        ..LeadQuery::default()
+    };
+    assert_eq!(ids(&store, &p, q(&["vip"])).await, ["l1", "l2", "l5"]);
+    assert_eq!(ids(&store, &p, q(&["vip", "news"])).await, ["l1", "l5"]);
+    assert_eq!(ids(&store, &p, q(&["news", "vip", "x"])).await, ["l5"]);
+    assert!(ids(&store, &p, q(&["VIP"])).await.is_empty());
+    assert!(ids(&store, &p, q(&["vip", "none"])).await.is_empty());
+}
+
+async fn filter_by_status(store: Store) {
+    let p = project(&store).await;
+    let normal = create(&store, &p, new_lead("normal")).await;
+    let temporary = create(&store, &p, new_lead("temporary")).await;
+    let deleted = create(&store, &p, new_lead("deleted")).await;
+    let to = |status| {
+        LeadEdit::Update(Box::new(LeadChanges {
+            status: Some(status),
+            ..LeadChanges::default()
+        }))
+    };
+    edit(&store, &p, &temporary.id, to(50)).await;
+    edit(&store, &p, &deleted.id, LeadEdit::SoftDelete).await;
+    let q = |status| LeadQuery {
+        status,
+        ..LeadQuery::default()
+    };
+    assert_eq!(ids(&store, &p, LeadQuery::default()).await, ["normal"]);
+    assert_eq!(
+        ids(&store, &p, q(StatusFilter::Is(50))).await,
+        ["temporary"]
+    );
+    assert_eq!(
+        ids(&store, &p, q(StatusFilter::Is(1000))).await,
+        ["deleted"]
+    );
+    assert_eq!(
+        ids(&store, &p, q(StatusFilter::NotDeleted)).await,
+        ["normal", "temporary"]
+    );
+    assert_eq!(normal.status, STATUS_NORMAL);
+}
+
+async fn filters_combine(store: Store) {
+    let p = filter_fixture(&store).await;
+    let query = LeadQuery {
+        full_text: Some("andrea andreas mario".into()),
+        tags: vec!["news".into()],
+        with_email: Some(true),
+        ..LeadQuery::default()
+    };
+    assert_eq!(ids(&store, &p, query).await, ["l1"]);
+    let query = LeadQuery {
+        email: Some("leo@f21.it".into()),
+        tags: vec!["news".into()],
+        ..LeadQuery::default()
+    };
+    assert!(ids(&store, &p, query).await.is_empty());
+}
+
+async fn sort_and_paginate(store: Store) {
+    let p = project(&store).await;
+    // Created in this order; names and emails in another.
+    let rows = [
+        ("c", Some("Carla"), Some("zed@example.com")),
+        ("a", Some("Bruno"), None),
+        ("e", None, Some("anna@example.com")),
+        ("b", Some("Anna"), Some("mid@example.com")),
+        ("d", Some("Dario"), Some("bob@example.com")),
+    ];
+    let mut created = Vec::new();
+    for (lead_id, fullname, email) in rows {
+        let mut new = new_lead(lead_id);
+        new.fullname = fullname.map(Into::into);
+        new.email = email.map(Into::into);
+        created.push(create(&store, &p, new).await);
+    }
+    // Touch "c" last, so updatedAt differs from createdAt order.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    edit(
+        &store,
+        &p,
+        &created[0].id,
+        LeadEdit::AddTags(vec!["x".into()]),
+    )
+    .await;
+
+    let order = |sort, ascending| LeadQuery {
+        sort,
+        ascending,
+        ..LeadQuery::default()
+    };
+    let cases: [(SortField, bool, [&str; 5]); 10] = [
+        (SortField::CreatedAt, true, ["c", "a", "e", "b", "d"]),
+        (SortField::CreatedAt, false, ["d", "b", "e", "a", "c"]),
+        (SortField::UpdatedAt, true, ["a", "e", "b", "d", "c"]),
+        (SortField::UpdatedAt, false, ["c", "d", "b", "e", "a"]),
+        (SortField::LeadId, true, ["a", "b", "c", "d", "e"]),
+        (SortField::LeadId, false, ["e", "d", "c", "b", "a"]),
+        // Missing values first ascending, last descending.
+        (SortField::Fullname, true, ["e", "b", "a", "c", "d"]),
+        (SortField::Fullname, false, ["d", "c", "a", "b", "e"]),
+        (SortField::Email, true, ["a", "e", "d", "b", "c"]),
+        (SortField::Email, false, ["c", "b", "d", "e", "a"]),
+    ];
+    for (sort, ascending, expected) in cases {
+        let (count, got) = list(&store, &p, &order(sort, ascending)).await;
+        assert_eq!(count, 5);
+        assert_eq!(got, expected, "{sort:?} ascending={ascending}");
+    }
+    // Pages of two: disjoint, in order, count across all pages.
+    let query = order(SortField::LeadId, true);
+    let mut seen = Vec::new();
+    for page in 0..3 {
+        let result = store.list_leads(&p, &query, page * 2, 2).await.unwrap();
+        assert_eq!(result.count, 5);
+        assert!(result.leads.len() <= 2);
+        seen.extend(result.leads.into_iter().map(|l| l.lead_id));
+    }
+    assert_eq!(seen, ["a", "b", "c", "d", "e"]);
+    let beyond = store.list_leads(&p, &query, 100, 2).await.unwrap();
+    assert_eq!((beyond.count, beyond.leads.len()), (5, 0));
+}
+
+async fn export_streams_matching_leads_in_order(store: Store) {
+    let p = project(&store).await;
+    let other = project(&store).await;
+    create(&store, &other, new_lead("elsewhere")).await;
+    let mut ids = Vec::new();
+    for i in 0..600 {
+        ids.push(create(&store, &p, new_lead(&format!("x{i:04}"))).await.id);
+    }
+    edit(&store, &p, &ids[1], LeadEdit::SoftDelete).await;
+    let temporary = LeadEdit::Update(Box::new(LeadChanges {
+        status: Some(50),
+        ..LeadChanges::default()
+    }));
+    edit(&store, &p, &ids[2], temporary).await;
+    let query = LeadQuery {
+        status: StatusFilter::NotDeleted,
+        sort: SortField::LeadId,
+        ascending: true,
+        ..LeadQuery::default()
+    };
+    let exported: Vec<Lead> = store.export_leads(&p, query).try_collect().await.unwrap();
+    assert_eq!(exported.len(), 599);
+    assert_eq!(exported[0].lead_id, "x0000");
+    assert_eq!(exported[1].lead_id, "x0002");
+    assert_eq!(exported[1].status, 50);
+    assert!(exported.windows(2).all(|w| w[0].lead_id < w[1].lead_id));
+    // Dropping the stream early is fine.
+    let mut stream = store.export_leads(&p, LeadQuery::default());
+    assert!(stream.try_next().await.unwrap().is_some());
+    drop(stream);
+}
+
+async fn users(store: Store) {
+    assert_eq!(store.count_users().await.unwrap(), 0);
+    let user = store
+        .create_user("Andrea.Leo@F21.it", "hash1")
+        .await
+        .unwrap();
+    assert!(is_object_id(&user.id));
+    assert_eq!(user.email, "Andrea.Leo@F21.it");
+    let duplicate = store.create_user("andrea.leo@f21.IT", "hash2").await;
+    assert!(
+        matches!(duplicate, Err(StoreError::DuplicateEmail(_))),
+        "{duplicate:?}"
+    );
+    let found = store
+        .user_by_email("ANDREA.LEO@f21.it")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, user);
+    assert_eq!(store.user_by_id(&user.id).await.unwrap().unwrap(), user);
+    assert_eq!(store.user_by_email("nobody@f21.it").await.unwrap(), None);
+    assert!(store.set_password_hash(&user.id, "hash3").await.unwrap());
+    assert_eq!(
+        store
+            .user_by_id(&user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "hash3"
+    );
+    assert!(!store
+        .set_password_hash("5b55e806c93dde00143163dc", "h")
+        .await
+        .unwrap());
+    assert_eq!(store.count_users().await.unwrap(), 1);
+}
+
+async fn memberships(store: Store) {
+    let a = project(&store).await;
+    let b = project(&store).await;
+    let user = store.create_user("m@example.com", "h").await.unwrap();
+    assert_eq!(store.role_of(&user.id, &a).await.unwrap(), None);
+    store
+        .set_membership(&a, &user.id, Role::Agent)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.role_of(&user.id, &a).await.unwrap(),
+        Some(Role::Agent)
+    );
+    assert_eq!(store.role_of(&user.id, &b).await.unwrap(), None);
+    store
+        .set_membership(&a, &user.id, Role::Owner)
+        .await
+        .unwrap();
+    store
+        .set_membership(&b, &user.id, Role::Guest)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.role_of(&user.id, &a).await.unwrap(),
+        Some(Role::Owner)
+    );
+    let mut all = store.memberships(&user.id).await.unwrap();
+    all.sort_by(|x, y| x.project_id.cmp(&y.project_id));
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].project_id, a);
+    assert_eq!(all[0].role, Role::Owner);
+    assert_eq!(all[1].role, Role::Guest);
+    let unknown = leads_server::store::new_object_id();
+    assert!(matches!(
+        store.set_membership(&unknown, &user.id, Role::Agent).await,
+        Err(StoreError::UnknownProject(_))
+    ));
+    assert!(matches!(
+        store.set_membership(&a, &unknown, Role::Agent).await,
+        Err(StoreError::UnknownUser(_))
+    ));
+}
+
+async fn settings_first_value_wins(store: Store) {
+    assert_eq!(store.setting("jwt_secret").await.unwrap(), None);
+    assert_eq!(
+        store.init_setting("jwt_secret", "one").await.unwrap(),
+        "one"
+    );
+    assert_eq!(
+        store.init_setting("jwt_secret", "two").await.unwrap(),
+        "one"
+    );
+    assert_eq!(
+        store.setting("jwt_secret").await.unwrap().as_deref(),
+        Some("one")
+    );
+}
