@@ -88,8 +88,14 @@ async fn create_all(
         .filter_map(|(index, row)| row.plan.as_ref().ok().map(|plan| (index, plan)))
         .collect();
     let bar = ProgressBar::new(jobs.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} leads, {per_sec}, ETA {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} leads, {rate}, ETA {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                    let _ = write!(out, "{:.0}/s", state.per_sec());
+                },
+            ),
     );
     let mut created = 0;
     let mut failures = Vec::new();
