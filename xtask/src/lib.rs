@@ -5,6 +5,7 @@
 //! runs nothing a developer cannot.
 
 pub mod agreement;
+pub mod bench;
 pub mod check;
 pub mod codegen;
 pub mod contract;

@@ -5,7 +5,7 @@ mod docs;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use xtask::{check, codegen, contract, lint, release};
+use xtask::{bench, check, codegen, contract, lint, release};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Automation for the leads workspace")]
@@ -32,6 +32,18 @@ enum Task {
     },
     /// Record the current spec as the released baseline of its version.
     Release,
+    /// Measure throughput, latency and memory as ratios against baselines of the same run.
+    Bench {
+        /// Concurrent workers of the load generator.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Measured seconds per scenario.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Serve the bare-axum baseline instead (used by the bench itself).
+        #[arg(long, hide = true)]
+        bare_server: bool,
+    },
     /// Send seeded random requests, valid and broken, generated from the spec to a fresh
     /// reference server; shrink any failure to a minimal curl line.
     Fuzz {
@@ -106,6 +118,18 @@ fn main() -> ExitCode {
                 fuzz: None,
             },
         ),
+        Task::Bench {
+            bare_server: true, ..
+        } => bench::serve_bare(),
+        Task::Bench {
+            concurrency,
+            seconds,
+            ..
+        } => bench::run(bench::Settings {
+            concurrency,
+            duration: std::time::Duration::from_secs(seconds),
+            ..bench::Settings::default()
+        }),
         Task::Fuzz {
             seed,
             time_limit,

@@ -1,0 +1,108 @@
+//! A closed-loop load generator: a fixed number of workers, each sending its next request
+//! as soon as the last one is answered, for a fixed time.
+//!
+//! Closed-loop keeps the offered load bounded by the concurrency, so a slow server is
+//! measured as slow rather than buried under a queue the generator itself built.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What one scenario measured.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Measurement {
+    /// Requests answered as expected.
+    pub ok: u64,
+    /// Requests that failed or got an unexpected status.
+    pub errors: u64,
+    /// Wall time of the run, in seconds.
+    pub seconds: f64,
+    /// Answered requests per second.
+    pub requests_per_second: f64,
+    /// Median latency, in milliseconds.
+    pub p50_ms: f64,
+    /// 99th-percentile latency, in milliseconds.
+    pub p99_ms: f64,
+}
+
+/// Runs `request` from `concurrency` workers for `duration` (after `warmup`), and measures.
+///
+/// `request` returns whether the answer was the expected one.
+pub async fn drive<F, Fut>(
+    concurrency: usize,
+    warmup: Duration,
+    duration: Duration,
+    request: F,
+) -> Measurement
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let request = Arc::new(request);
+    let warm_until = Instant::now() + warmup;
+    let mut workers = Vec::new();
+    for worker in 0..concurrency {
+        let request = request.clone();
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let mut n = worker as u64;
+            while Instant::now() < warm_until {
+                request(n).await;
+                n += concurrency as u64;
+            }
+            let end = Instant::now() + duration;
+            while Instant::now() < end {
+                let started = Instant::now();
+                let ok = request(n).await;
+                let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+                if ok {
+                    latencies.push(micros);
+                } else {
+                    errors += 1;
+                }
+                n += concurrency as u64;
+            }
+            (latencies, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        if let Ok((mut l, e)) = worker.await {
+            latencies.append(&mut l);
+            errors += e;
+        }
+    }
+    let seconds = started
+        .elapsed()
+        .saturating_sub(warmup)
+        .as_secs_f64()
+        .max(duration.as_secs_f64());
+    summarise(latencies, errors, seconds)
+}
+
+fn summarise(mut latencies: Vec<u32>, errors: u64, seconds: f64) -> Measurement {
+    latencies.sort_unstable();
+    let percentile = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let index = ((latencies.len() as f64 - 1.0) * p).round() as usize;
+        f64::from(latencies[index]) / 1000.0
+    };
+    let ok = latencies.len() as u64;
+    Measurement {
+        ok,
+        errors,
+        seconds,
+        requests_per_second: if seconds > 0.0 {
+            ok as f64 / seconds
+        } else {
+            0.0
+        },
+        p50_ms: percentile(0.50),
+        p99_ms: percentile(0.99),
+    }
+}
