@@ -1,0 +1,58 @@
+//! The `admin` commands: each opens the database, does one thing, and prints only the new
+//! id or token on stdout so scripts can capture it.
+
+use crate::auth::{password, Authenticator};
+use crate::config::{AdminArgs, AdminCommand, MemberCommand, ProjectCommand, UserCommand};
+use crate::store::{Store, StoreError};
+use crate::RunError;
+
+/// Runs one admin command; answers what to print.
+pub async fn run(args: AdminArgs) -> Result<Option<String>, RunError> {
+    let store = Store::open(&args.database.database_url).await?;
+    let result = execute(&store, args.command).await;
+    store.close().await;
+    result
+}
+
+async fn execute(store: &Store, command: AdminCommand) -> Result<Option<String>, RunError> {
+    match command {
+        AdminCommand::User(UserCommand::Add {
+            email,
+            password: pw,
+        }) => {
+            let email = email.trim();
+            if email.is_empty() || pw.is_empty() {
+                return Err(RunError::Invalid(
+                    "the email and the password must not be empty",
+                ));
+            }
+            let hash = password::hash(pw).await?;
+            Ok(Some(store.create_user(email, &hash).await?.id))
+        }
+        AdminCommand::Project(ProjectCommand::Add { name }) => {
+            Ok(Some(store.create_project(&name).await?.id))
+        }
+        AdminCommand::Member(MemberCommand::Add {
+            project_id,
+            email,
+            role,
+        }) => {
+            let user = store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| StoreError::UnknownUser(email.clone()))?;
+            store.set_membership(&project_id, &user.id, role).await?;
+            Ok(None)
+        }
+        AdminCommand::Token { email, token } => {
+            let user = store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| StoreError::UnknownUser(email.clone()))?;
+            let auth =
+                Authenticator::new(store.clone(), token.jwt_secret.as_deref(), token.token_ttl)
+                    .await?;
+            Ok(Some(auth.keys().issue(&user.id)?))
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The command line: `serve` (the default) and the `admin` commands. Every flag has an
+//! environment variable, so a container needs no arguments.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The reference server of the Tiledesk leads API.
+#[derive(Debug, Parser)]
+#[command(name = "leads-server", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `serve`'s options, for running without a subcommand.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Manage users, projects, memberships and tokens.
+    Admin(AdminArgs),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://PATH` (created on first start) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "LEADS_DATABASE_URL", default_value = "sqlite://leads.db")]
+    pub database_url: String,
+}
+
+/// Where the data lives, settable after any `admin` subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct AdminDatabaseArgs {
+    /// `sqlite://PATH` (created on first start) or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "LEADS_DATABASE_URL",
+        default_value = "sqlite://leads.db",
+        global = true
+    )]
+    pub database_url: String,
+}
+
+/// How tokens are signed.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The HS256 secret for tokens, at least 32 bytes. Without it, a random secret is
+    /// generated on first start and kept in the database.
+    #[arg(long, env = "LEADS_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// How long a token lives: seconds, or a number with `s`, `m`, `h` or `d`.
+    #[arg(long, env = "LEADS_TOKEN_TTL", default_value = "24h", value_parser = parse_duration)]
+    pub token_ttl: Duration,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "LEADS_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub token: TokenArgs,
+    /// Do not create the demo project and owner on first start.
+    #[arg(long, env = "LEADS_NO_DEMO")]
+    pub no_demo: bool,
+    /// The longest a request may take to answer (the CSV body may stream for longer).
+    #[arg(long, env = "LEADS_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// How long a client may take to send its request headers.
+    #[arg(long, env = "LEADS_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    #[arg(long, env = "LEADS_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// The `admin` commands. Each prints only the new id or token on stdout, for scripts.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[command(subcommand)]
+    pub command: AdminCommand,
+    #[command(flatten)]
+    pub database: AdminDatabaseArgs,
+}
+
+/// An admin command.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Memberships.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Print a token for a user.
+    Token {
+        /// The user's email.
+        email: String,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
+}
+
+/// `admin user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; prints its id.
+    Add {
+        /// The email, unique case-insensitively.
+        email: String,
+        /// The password.
+        #[arg(long, env = "LEADS_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+/// `admin project …`
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project; prints its id.
+    Add {
+        /// The project's name.
+        name: String,
+    },
+}
+
+/// `admin member …`
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Make a user a member of a project, or change the member's role.
+    Add {
+        /// The project id.
+        project_id: String,
+        /// The user's email.
+        email: String,
+        /// guest, user, teammate, agent, supervisor, admin or owner.
+        #[arg(long)]
+        role: crate::store::Role,
+    },
+}
+
+/// Reads `90`, `90s`, `15m`, `24h` or `7d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 90s, 15m, 24h or 7d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{text}`: the unit must be s, m, h or d")),
+    };
+    number
+        .checked_mul(seconds)
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("1w").is_err());
+        assert!(parse_duration("h").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_defaults() {
+        let cli = Cli::try_parse_from(["leads-server"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.addr.to_string(), "127.0.0.1:3000");
+        let cli = Cli::try_parse_from([
+            "leads-server",
+            "admin",
+            "member",
+            "add",
+            "p",
+            "e@x",
+            "--role",
+            "agent",
+            "--database-url",
+            "sqlite://x.db",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Some(Command::Admin(_))));
+    }
+}
