@@ -32,7 +32,7 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     ))
 }
 
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     panic
         .downcast_ref::<String>()
         .cloned()

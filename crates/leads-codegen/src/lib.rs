@@ -1,8 +1,9 @@
 //! Generators for the Tiledesk leads API.
 //!
 //! One hand-written OpenAPI 3.0 document is the source of truth. This crate turns it into
-//! Rust: [`client::generate`] drives progenitor for the HTTP client, and the build scripts of
-//! `leads-client` and `leads-api` call it so that a spec change is a compile error wherever
+//! Rust: [`client::generate`] drives progenitor for the HTTP client, [`server::generate`]
+//! writes the server trait, its models and an axum router, and the build scripts of
+//! `leads-client` and `leads-api` call them so that a spec change is a compile error wherever
 //! code no longer agrees.
 #![deny(missing_docs)]
 
@@ -12,6 +13,7 @@ mod constraints;
 mod docs;
 pub mod error;
 pub mod lint;
+pub mod server;
 pub mod spec;
 
 pub use error::CodegenError;

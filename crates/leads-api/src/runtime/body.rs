@@ -1,0 +1,138 @@
+//! JSON request bodies: content type, size limit, UTF-8, nesting depth, then the model.
+
+use axum::body::Body;
+use axum::http::{header, request::Parts};
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use serde::de::DeserializeOwned;
+
+use super::Rejection;
+
+/// How deeply JSON arrays and objects may nest in a request body. Deeper bodies are
+/// refused before they are parsed, so that no input can exhaust the stack.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// A required JSON body.
+pub async fn json_body<T: DeserializeOwned>(
+    parts: &Parts,
+    body: Body,
+    limit: usize,
+) -> Result<T, Rejection> {
+    check_content_type(parts)?;
+    let bytes = read(parts, body, limit).await?;
+    if bytes.is_empty() {
+        return Err(Rejection::bad_request("a JSON request body is required"));
+    }
+    parse(&bytes)
+}
+
+/// An optional JSON body: an empty body is `None`.
+pub async fn optional_json_body<T: DeserializeOwned>(
+    parts: &Parts,
+    body: Body,
+    limit: usize,
+) -> Result<Option<T>, Rejection> {
+    let bytes = read(parts, body, limit).await?;
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    check_content_type(parts)?;
+    parse(&bytes).map(Some)
+}
+
+fn check_content_type(parts: &Parts) -> Result<(), Rejection> {
+    let essence = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.split(';').next().unwrap_or_default().trim());
+    match essence {
+        Some(essence) if essence.eq_ignore_ascii_case("application/json") => Ok(()),
+        _ => Err(Rejection::bad_request(
+            "the request body must be JSON, sent with `Content-Type: application/json`",
+        )),
+    }
+}
+
+async fn read(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Rejection> {
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(Rejection::payload_too_large(limit));
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(Rejection::payload_too_large(limit)),
+        Err(_) => Err(Rejection::bad_request("the request body could not be read")),
+    }
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Rejection> {
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(Rejection::bad_request(
+            "the request body is not valid UTF-8",
+        ));
+    }
+    if depth(bytes) > MAX_JSON_DEPTH {
+        return Err(Rejection::bad_request(format!(
+            "the request body nests arrays and objects more than {MAX_JSON_DEPTH} deep"
+        )));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
+    deserializer
+        .end()
+        .map_err(|error| Rejection::bad_request(format!("invalid JSON body: {error}")))?;
+    Ok(value)
+}
+
+fn body_error(error: serde_path_to_error::Error<serde_json::Error>) -> Rejection {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    if path == "." {
+        Rejection::bad_request(format!("invalid JSON body: {inner}"))
+    } else {
+        Rejection::bad_request(format!("invalid JSON body at `{path}`: {inner}"))
+    }
+}
+
+/// The deepest nesting of arrays and objects in a JSON text, ignoring brackets in strings.
+fn depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in bytes {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::depth;
+
+    #[test]
+    fn depth_ignores_brackets_in_strings() {
+        assert_eq!(depth(br#"{"a": "[[[{{{\"[", "b": [1, [2]]}"#), 3);
+        assert_eq!(depth(b"42"), 0);
+        assert_eq!(depth("[".repeat(100).as_bytes()), 100);
+    }
+}
