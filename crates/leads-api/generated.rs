@@ -223,6 +223,7 @@ through this API (update, merge, tags, soft delete).
         pub street_address: ::std::option::Option<LeadCreateStreetAddress>,
         ///Initial tags; duplicates are dropped, order is kept.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "::leads_api::runtime::params::list::<_, _, 0, 100>")]
         pub tags: ::std::vec::Vec<Tag>,
         ///Postal code, as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1045,6 +1046,7 @@ replace the stored values whole.
         pub street_address: ::std::option::Option<LeadUpdateStreetAddress>,
         ///The new tags, replacing the old; duplicates are dropped.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "::leads_api::runtime::params::list::<_, _, 0, 100>")]
         pub tags: ::std::vec::Vec<Tag>,
         ///Postal code, as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2184,7 +2186,10 @@ replace the stored values whole.
         utoipa::ToSchema
     )]
     #[serde(transparent)]
-    pub struct TagList(pub ::std::vec::Vec<Tag>);
+    pub struct TagList(
+        #[serde(deserialize_with = "::leads_api::runtime::params::list::<_, _, 1, 100>")]
+        pub ::std::vec::Vec<Tag>,
+    );
     impl ::std::ops::Deref for TagList {
         type Target = ::std::vec::Vec<Tag>;
         fn deref(&self) -> &::std::vec::Vec<Tag> {

@@ -138,7 +138,7 @@ fn add_doc(attrs: &mut Vec<Attribute>, text: impl FnOnce() -> String) {
 }
 
 /// The name in `#[serde(rename = "...")]`, which is the spec's spelling.
-fn serde_name(attrs: &[Attribute]) -> Option<String> {
+pub(crate) fn serde_name(attrs: &[Attribute]) -> Option<String> {
     let mut name = None;
     for attr in attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {

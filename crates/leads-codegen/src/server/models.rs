@@ -5,9 +5,9 @@
 //! `additionalProperties: false` becomes `deny_unknown_fields`. On top of typify's derives
 //! the models derive `PartialEq` and `utoipa::ToSchema`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use openapiv3::{OpenAPI, ReferenceOr, Schema};
+use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::visit_mut::VisitMut;
@@ -22,7 +22,13 @@ use crate::CodegenError;
 pub struct Models {
     space: TypeSpace,
     names: BTreeSet<String>,
+    /// `minItems`/`maxItems` of arrays, which typify does not check, by type and field.
+    item_bounds: BoundsByField,
 }
+
+/// Array bounds (`minItems`, `maxItems`) by typify type name and property (`None` for a
+/// newtype around the array itself).
+type BoundsByField = BTreeMap<(String, Option<String>), (u64, Option<u64>)>;
 
 impl Models {
     /// Converts every entry of `components/schemas` and adds it to a fresh type space.
@@ -44,7 +50,49 @@ impl Models {
             }
         }
         guard("#/components/schemas", || space.add_ref_types(definitions))?;
-        Ok(Self { space, names })
+        let mut models = Self {
+            space,
+            names,
+            item_bounds: BTreeMap::new(),
+        };
+        models.collect_item_bounds(spec)?;
+        Ok(models)
+    }
+
+    /// Records the array bounds of every component schema and of its properties, under
+    /// the name typify gave the type.
+    fn collect_item_bounds(&mut self, spec: &OpenAPI) -> Result<(), CodegenError> {
+        let Some(components) = &spec.components else {
+            return Ok(());
+        };
+        for (name, schema) in &components.schemas {
+            let ReferenceOr::Item(schema) = schema else {
+                continue;
+            };
+            let mut found = Vec::new();
+            if let Some(bounds) = array_bounds(schema) {
+                found.push((None, bounds));
+            }
+            if let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind {
+                for (property, schema) in &object.properties {
+                    if let Some(bounds) = schema.as_item().and_then(|s| array_bounds(s)) {
+                        found.push((Some(property.clone()), bounds));
+                    }
+                }
+            }
+            if found.is_empty() {
+                continue;
+            }
+            let at = format!("{COMPONENT_PREFIX}{}", escape(name));
+            let space = &mut self.space;
+            let id = guard(&at, || space.add_type(&schema::reference(name)))?;
+            let type_name = guard(&at, || space.get_type(&id).map(|ty| ty.name()))?;
+            for (property, bounds) in found {
+                self.item_bounds
+                    .insert((type_name.clone(), property), bounds);
+            }
+        }
+        Ok(())
     }
 
     /// The Rust type of the schema at `at`, which must be a `$ref` to a component schema.
@@ -78,6 +126,10 @@ impl Models {
     pub fn tokens(&self, api: &Api) -> Result<TokenStream, CodegenError> {
         let mut file: syn::File = syn::parse2(self.space.to_stream())?;
         UtoipaHints.visit_file_mut(&mut file);
+        ItemBounds {
+            bounds: &self.item_bounds,
+        }
+        .visit_file_mut(&mut file);
         let error = &api.error_type;
         Ok(quote! {
             /// The models of `components/schemas`. Deserialising one checks every constraint
@@ -151,6 +203,58 @@ impl VisitMut for UtoipaHints {
                         field
                             .attrs
                             .push(syn::parse_quote!(#[schema(value_type = #value_type)]));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The `minItems`/`maxItems` of an array schema, if it has any.
+fn array_bounds(schema: &Schema) -> Option<(u64, Option<u64>)> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Array(array))
+            if array.min_items.is_some() || array.max_items.is_some() =>
+        {
+            Some((
+                array.min_items.unwrap_or(0) as u64,
+                array.max_items.map(|n| n as u64),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Checks array bounds while deserialising, with the runtime's `list` helper.
+struct ItemBounds<'a> {
+    bounds: &'a BoundsByField,
+}
+
+impl ItemBounds<'_> {
+    fn attribute(&self, key: (String, Option<String>)) -> Option<syn::Attribute> {
+        let (min, max) = self.bounds.get(&key)?;
+        let max = max.map_or_else(|| "{ u64::MAX }".to_owned(), |n| n.to_string());
+        let path = format!("{}::params::list::<_, _, {min}, {max}>", super::RUNTIME);
+        Some(syn::parse_quote!(#[serde(deserialize_with = #path)]))
+    }
+}
+
+impl VisitMut for ItemBounds<'_> {
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        let name = item.ident.to_string();
+        match &mut item.fields {
+            syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+                if let Some(attribute) = self.attribute((name, None)) {
+                    fields.unnamed[0].attrs.push(attribute);
+                }
+            }
+            syn::Fields::Named(fields) => {
+                for field in &mut fields.named {
+                    let property = crate::docs::serde_name(&field.attrs)
+                        .or_else(|| field.ident.as_ref().map(|i| i.to_string()));
+                    if let Some(attribute) = self.attribute((name.clone(), property)) {
+                        field.attrs.push(attribute);
                     }
                 }
             }

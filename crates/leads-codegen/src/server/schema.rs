@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn exclusive_bounds_become_numbers() {
         let converted = run("type: integer\nminimum: 0\nexclusiveMinimum: true");
-        assert_eq!(converted["exclusiveMinimum"], 0);
+        assert_eq!(converted["exclusiveMinimum"].as_f64(), Some(0.0));
         assert!(converted.get("minimum").is_none());
     }
 
