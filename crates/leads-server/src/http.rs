@@ -47,6 +47,7 @@ pub fn app(store: Store, api: Router, config: HttpConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/openapi.yaml", get(spec_yaml))
         .route("/openapi.json", get(spec_json))
+        .merge(leads_docs::router())
         .with_state(store);
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
