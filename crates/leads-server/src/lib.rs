@@ -10,6 +10,7 @@
 //! `main.rs` only parses the command line and calls [`run`].
 
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod config;
 pub mod demo;
@@ -105,7 +106,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), RunError> {
     Ok(())
 }
 
-/// The API routes, mounted under `/v1`.
-pub fn api_router(_state: Arc<AppState>) -> axum::Router {
-    axum::Router::new()
+/// The API routes, mounted under `/v1`: the generated router over this server's
+/// implementation of the trait.
+pub fn api_router(state: Arc<AppState>) -> axum::Router {
+    leads_api::router_with_body_limit(state, http::BODY_LIMIT)
 }
