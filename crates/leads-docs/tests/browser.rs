@@ -12,7 +12,11 @@ use std::time::{Duration, Instant};
 fn browser_or_notice() -> Option<chromium::Chromium> {
     let browser = chromium::Chromium::find();
     if browser.is_none() {
-        eprintln!(
+        // Straight to the stderr handle, not `eprintln!`: the test harness captures the
+        // macro's output of passing tests, and this notice must be seen.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
             "NOTICE: skipping the browser test of /docs: no Chromium found \
              (install Debian's `chromium` package, or set LEADS_CHROMIUM to its path)"
         );
