@@ -230,17 +230,7 @@ through this API (update, merge, tags, soft delete).
         pub zipcode: ::std::option::Option<LeadCreateZipcode>,
     }
     ///City.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateCity(::std::string::String);
     impl ::std::ops::Deref for LeadCreateCity {
@@ -294,17 +284,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The lead's company.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateCompany(::std::string::String);
     impl ::std::ops::Deref for LeadCreateCompany {
@@ -358,17 +338,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///Country.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateCountry(::std::string::String);
     impl ::std::ops::Deref for LeadCreateCountry {
@@ -422,17 +392,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The lead email address.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateEmail(::std::string::String);
     impl ::std::ops::Deref for LeadCreateEmail {
@@ -486,17 +446,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The lead fullname.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateFullname(::std::string::String);
     impl ::std::ops::Deref for LeadCreateFullname {
@@ -550,17 +500,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The external id of the lead. Need not be unique.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateLeadId(::std::string::String);
     impl ::std::ops::Deref for LeadCreateLeadId {
@@ -617,17 +557,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///A free-text note about the lead.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateNote(::std::string::String);
     impl ::std::ops::Deref for LeadCreateNote {
@@ -681,17 +611,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///The lead's phone number.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreatePhone(::std::string::String);
     impl ::std::ops::Deref for LeadCreatePhone {
@@ -745,17 +665,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///Region, state or province.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateRegion(::std::string::String);
     impl ::std::ops::Deref for LeadCreateRegion {
@@ -809,17 +719,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///Street and number.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateStreetAddress(::std::string::String);
     impl ::std::ops::Deref for LeadCreateStreetAddress {
@@ -873,17 +773,7 @@ through this API (update, merge, tags, soft delete).
         }
     }
     ///Postal code, as a string.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateZipcode(::std::string::String);
     impl ::std::ops::Deref for LeadCreateZipcode {
@@ -952,7 +842,7 @@ through this API (update, merge, tags, soft delete).
         pub leads: ::std::vec::Vec<Lead>,
         ///The page size used, the effective `limit`.
         #[serde(rename = "perPage")]
-        #[schema(value_type = u32)]
+        #[schema(value_type = u32, minimum = 1)]
         pub per_page: ::std::num::NonZeroU32,
     }
     /**The lead's status: `50` temporary, `100` normal, `1000` deleted (soft-deleted,
@@ -1053,17 +943,7 @@ replace the stored values whole.
         pub zipcode: ::std::option::Option<LeadUpdateZipcode>,
     }
     ///City.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCity(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateCity {
@@ -1117,17 +997,7 @@ replace the stored values whole.
         }
     }
     ///The lead's company.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCompany(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateCompany {
@@ -1181,17 +1051,7 @@ replace the stored values whole.
         }
     }
     ///Country.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCountry(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateCountry {
@@ -1245,17 +1105,7 @@ replace the stored values whole.
         }
     }
     ///The lead's email address.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateEmail(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateEmail {
@@ -1309,17 +1159,7 @@ replace the stored values whole.
         }
     }
     ///The lead's full name.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateFullname(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateFullname {
@@ -1373,17 +1213,7 @@ replace the stored values whole.
         }
     }
     ///A free-text note about the lead.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateNote(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateNote {
@@ -1437,17 +1267,7 @@ replace the stored values whole.
         }
     }
     ///The lead's phone number.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdatePhone(::std::string::String);
     impl ::std::ops::Deref for LeadUpdatePhone {
@@ -1501,17 +1321,7 @@ replace the stored values whole.
         }
     }
     ///Region, state or province.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateRegion(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateRegion {
@@ -1565,17 +1375,7 @@ replace the stored values whole.
         }
     }
     ///Street and number.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateStreetAddress(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateStreetAddress {
@@ -1629,17 +1429,7 @@ replace the stored values whole.
         }
     }
     ///Postal code, as a string.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateZipcode(::std::string::String);
     impl ::std::ops::Deref for LeadUpdateZipcode {
@@ -1708,17 +1498,7 @@ replace the stored values whole.
         pub role: Role,
     }
     ///A MongoDB-style ObjectId, 24 lower-case hexadecimal characters.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ObjectId(::std::string::String);
     impl ::std::ops::Deref for ObjectId {
@@ -1881,17 +1661,7 @@ replace the stored values whole.
         pub password: SigninRequestPassword,
     }
     ///The user's email, matched case-insensitively.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SigninRequestEmail(::std::string::String);
     impl ::std::ops::Deref for SigninRequestEmail {
@@ -1948,17 +1718,7 @@ replace the stored values whole.
         }
     }
     ///The user's password.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SigninRequestPassword(::std::string::String);
     impl ::std::ops::Deref for SigninRequestPassword {
@@ -2105,17 +1865,7 @@ replace the stored values whole.
         }
     }
     ///A tag, 1 to 100 characters. A tag cannot contain a comma.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct Tag(::std::string::String);
     impl ::std::ops::Deref for Tag {
@@ -2254,6 +2004,381 @@ replace the stored values whole.
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateCity {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateCity {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateCity")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateCompany {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateCompany {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateCompany")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateCountry {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateCountry {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateCountry")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateEmail {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(320usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateEmail {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateEmail")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateFullname {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateFullname {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateFullname")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateLeadId {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateLeadId {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateLeadId")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateNote {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(4096usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateNote {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateNote")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreatePhone {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(64usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreatePhone {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreatePhone")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateRegion {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateRegion {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateRegion")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateStreetAddress {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateStreetAddress {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateStreetAddress")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadCreateZipcode {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(32usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadCreateZipcode {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadCreateZipcode")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdateCity {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdateCity {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdateCity")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdateCompany {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdateCompany {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdateCompany")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdateCountry {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdateCountry {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdateCountry")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdateEmail {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(320usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdateEmail {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdateEmail")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdateFullname {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdateFullname {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdateFullname")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdateNote {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(4096usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdateNote {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdateNote")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdatePhone {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(64usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdatePhone {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdatePhone")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdateRegion {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdateRegion {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdateRegion")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdateStreetAddress {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(255usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdateStreetAddress {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdateStreetAddress")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadUpdateZipcode {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(None)
+                .max_length(Some(32usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadUpdateZipcode {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadUpdateZipcode")
+        }
+    }
+    impl ::utoipa::PartialSchema for ObjectId {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(24usize))
+                .max_length(Some(24usize))
+                .pattern(Some("^[0-9a-f]{24}$"))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for ObjectId {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("ObjectId")
+        }
+    }
+    impl ::utoipa::PartialSchema for SigninRequestEmail {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(320usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for SigninRequestEmail {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("SigninRequestEmail")
+        }
+    }
+    impl ::utoipa::PartialSchema for SigninRequestPassword {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(1024usize))
+                .pattern(None::<String>)
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for SigninRequestPassword {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("SigninRequestPassword")
+        }
+    }
+    impl ::utoipa::PartialSchema for Tag {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(100usize))
+                .pattern(Some("^[^,]+$"))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for Tag {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("Tag")
         }
     }
 }
@@ -3753,7 +3878,7 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
 /// Serves every operation of the spec at its path, with the default request body
 /// limit of the runtime's `DEFAULT_BODY_LIMIT`, 1 MiB.
 ///
-/// Paths are those of the spec, e.g. `/{project_id}/leads`; nest the router to serve
+/// Paths are those of the spec's `paths`; nest the router to serve
 /// them under a base path such as `/v1`. A method the spec does not document is
 /// answered with 405 and `Allow`, an unknown path with 404, both with the error body.
 pub fn router<A: LeadsApi + ?Sized>(api: ::std::sync::Arc<A>) -> ::axum::Router {

@@ -71,7 +71,7 @@ pub fn tokens(api: &Api) -> TokenStream {
         /// Serves every operation of the spec at its path, with the default request body
         /// limit of the runtime's `DEFAULT_BODY_LIMIT`, 1 MiB.
         ///
-        /// Paths are those of the spec, e.g. `/{project_id}/leads`; nest the router to serve
+        /// Paths are those of the spec's `paths`; nest the router to serve
         /// them under a base path such as `/v1`. A method the spec does not document is
         /// answered with 405 and `Allow`, an unknown path with 404, both with the error body.
         pub fn router<A: #api_trait + ?Sized>(api: ::std::sync::Arc<A>) -> ::axum::Router {
