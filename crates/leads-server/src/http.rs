@@ -81,6 +81,7 @@ pub fn app(store: Store, api: Router, config: HttpConfig) -> Router {
             config.request_timeout,
             timeout,
         ))
+        .layer(middleware::from_fn(refuse_oversized))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new()
@@ -147,6 +148,44 @@ async fn timeout(State(limit): State<Duration>, request: Request, next: Next) ->
                 "the request took too long",
             )
         }
+    }
+}
+
+/// A declared body this large is read and discarded before the 413, so the client, still
+/// sending, can read the answer instead of hitting a reset connection.
+const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
+/// The longest time spent discarding an oversized body.
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// Answers 413 to a request whose `Content-Length` is over the limit, after discarding a
+/// bounded amount of its body. Bodies without a length are cut off by the limit layer.
+async fn refuse_oversized(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > BODY_LIMIT as u64 => {
+            if length <= DRAIN_LIMIT {
+                let mut body = request.into_body().into_data_stream();
+                let drain = async {
+                    let mut read = 0u64;
+                    while let Some(Ok(chunk)) = futures::StreamExt::next(&mut body).await {
+                        read += chunk.len() as u64;
+                        if read > DRAIN_LIMIT {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+            }
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body is larger than {BODY_LIMIT} bytes"),
+            )
+        }
+        _ => next.run(request).await,
     }
 }
 

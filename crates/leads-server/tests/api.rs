@@ -966,3 +966,28 @@ async fn csv_format_cell_by_cell() {
     assert_eq!(&plain[12], "vip");
     w.server.stop().await;
 }
+
+#[tokio::test]
+async fn oversized_bodies_get_413_with_the_error_body() {
+    let w = World::new().await;
+    let big = format!(
+        r#"{{"lead_id":"x","note":"{}"}}"#,
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let response = reqwest::Client::new()
+        .post(format!("{}/{}/leads", w.server.base, w.a))
+        .basic_auth("agent@a.example", Some(PASSWORD))
+        .header("Content-Type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .expect("the answer is readable");
+    assert_eq!(response.status().as_u16(), 413);
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["success"], json!(false));
+    assert_eq!(
+        error["msg"],
+        json!("request body is larger than 1048576 bytes")
+    );
+    w.server.stop().await;
+}

@@ -325,9 +325,15 @@ impl PgStore {
         offset: i64,
         limit: i64,
     ) -> Result<LeadPage, StoreError> {
+        // One snapshot for both queries, so `count` agrees with the page under
+        // concurrent writes.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
         let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM leads l");
         push_where(&mut count, Dialect::Postgres, project_id, query);
-        let count: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
 
         let mut page = QueryBuilder::<Postgres>::new(format!("SELECT {LEAD_COLUMNS} FROM leads l"));
         push_where(&mut page, Dialect::Postgres, project_id, query);
@@ -336,7 +342,8 @@ impl PgStore {
             .push_bind(limit)
             .push(" OFFSET ")
             .push_bind(offset);
-        let rows = page.build().fetch_all(&self.pool).await?;
+        let rows = page.build().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
         let leads = rows.iter().map(lead_from_row).collect::<Result<_, _>>()?;
         Ok(LeadPage { count, leads })
     }

@@ -375,9 +375,12 @@ impl SqliteStore {
         offset: i64,
         limit: i64,
     ) -> Result<LeadPage, StoreError> {
+        // One snapshot for both queries, so `count` agrees with the page under
+        // concurrent writes.
+        let mut tx = self.read.begin().await?;
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM leads l");
         push_where(&mut count, Dialect::Sqlite, project_id, query);
-        let count: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+        let count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
 
         let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {LEAD_COLUMNS} FROM leads l"));
         push_where(&mut page, Dialect::Sqlite, project_id, query);
@@ -386,7 +389,8 @@ impl SqliteStore {
             .push_bind(limit)
             .push(" OFFSET ")
             .push_bind(offset);
-        let rows = page.build().fetch_all(&self.read).await?;
+        let rows = page.build().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
         let leads = rows.iter().map(lead_from_row).collect::<Result<_, _>>()?;
         Ok(LeadPage { count, leads })
     }
