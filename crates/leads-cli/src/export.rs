@@ -57,7 +57,11 @@ pub async fn to_file(body: Body, path: &Path) -> Result<Written, CliError> {
 
 /// Streams `body` to standard output.
 pub async fn to_stdout(body: Body) -> Result<Written, CliError> {
-    copy(body, tokio::io::stdout(), Path::new("-"), |_| {}).await
+    match copy(body, tokio::io::stdout(), Path::new("-"), |_| {}).await {
+        // Reported as an output error, so that `leads export | head` ends quietly.
+        Err(CliError::File { source, .. }) => Err(CliError::Output(source)),
+        other => other,
+    }
 }
 
 async fn copy<W: tokio::io::AsyncWrite + Unpin>(

@@ -47,6 +47,10 @@ pub fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // `leads list | head`: the reader has had enough; that is not an error.
+        Err(CliError::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("error: {}", one_line(&error.to_string()));
             ExitCode::from(error.exit_code())
