@@ -5,7 +5,7 @@
 /// of its schema: patterns, lengths, bounds, enums and unknown fields.
 pub mod types {
     ///`1` ascending, `-1` descending.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct Direction(i32);
     impl ::std::ops::Deref for Direction {
@@ -224,6 +224,7 @@ through this API (update, merge, tags, soft delete).
         ///Initial tags; duplicates are dropped, order is kept.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "::leads_api::runtime::params::list::<_, _, 0, 100>")]
+        #[schema(max_items = 100usize)]
         pub tags: ::std::vec::Vec<Tag>,
         ///Postal code, as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -848,7 +849,7 @@ through this API (update, merge, tags, soft delete).
     /**The lead's status: `50` temporary, `100` normal, `1000` deleted (soft-deleted,
 restorable).
 */
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct LeadStatus(i32);
     impl ::std::ops::Deref for LeadStatus {
@@ -937,6 +938,7 @@ replace the stored values whole.
         ///The new tags, replacing the old; duplicates are dropped.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "::leads_api::runtime::params::list::<_, _, 0, 100>")]
+        #[schema(max_items = 100usize)]
         pub tags: ::std::vec::Vec<Tag>,
         ///Postal code, as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1936,6 +1938,7 @@ replace the stored values whole.
         utoipa::ToSchema
     )]
     #[serde(transparent)]
+    #[schema(min_items = 1usize, max_items = 100usize)]
     pub struct TagList(
         #[serde(deserialize_with = "::leads_api::runtime::params::list::<_, _, 1, 100>")]
         pub ::std::vec::Vec<Tag>,
@@ -2004,6 +2007,26 @@ replace the stored values whole.
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl ::utoipa::PartialSchema for Direction {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::Integer)
+                .format(
+                    Some(
+                        ::utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                            ::utoipa::openapi::schema::KnownFormat::Int32,
+                        ),
+                    ),
+                )
+                .enum_values(Some([1i64, -1i64]))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for Direction {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("Direction")
         }
     }
     impl ::utoipa::PartialSchema for LeadCreateCity {
@@ -2169,6 +2192,26 @@ replace the stored values whole.
     impl ::utoipa::ToSchema for LeadCreateZipcode {
         fn name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("LeadCreateZipcode")
+        }
+    }
+    impl ::utoipa::PartialSchema for LeadStatus {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::Integer)
+                .format(
+                    Some(
+                        ::utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                            ::utoipa::openapi::schema::KnownFormat::Int32,
+                        ),
+                    ),
+                )
+                .enum_values(Some([50i64, 100i64, 1000i64]))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for LeadStatus {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("LeadStatus")
         }
     }
     impl ::utoipa::PartialSchema for LeadUpdateCity {

@@ -12,10 +12,16 @@ use crate::{project, Problem, XtaskError};
 type Generator = fn(&leads_codegen::spec::OpenAPI) -> Result<String, leads_codegen::CodegenError>;
 
 /// The snapshots, as paths relative to the workspace root, with their generators.
-const SNAPSHOTS: &[(&str, Generator)] = &[(
-    "crates/leads-client/generated.rs",
-    leads_codegen::client::generate,
-)];
+const SNAPSHOTS: &[(&str, Generator)] = &[
+    (
+        "crates/leads-client/generated.rs",
+        leads_codegen::client::generate,
+    ),
+    (
+        "crates/leads-api/generated.rs",
+        leads_codegen::server::generate,
+    ),
+];
 
 /// The snapshots that differ from what the generators produce now.
 pub fn problems() -> Result<Vec<Problem>, XtaskError> {

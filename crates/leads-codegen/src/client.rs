@@ -23,7 +23,7 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     .map_err(|panic| CodegenError::Client(panic_message(&panic)))?
     .map_err(|e| CodegenError::Client(e.to_string()))?;
     let mut file: syn::File = syn::parse2(tokens)?;
-    crate::constraints::state_string_constraints(&mut file);
+    crate::constraints::state_constraints(&mut file);
     crate::docs::fill_missing(&mut file);
     Ok(format!(
         "{}{}",

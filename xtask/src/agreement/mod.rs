@@ -371,6 +371,7 @@ pub fn check_side(spec: &Value, side: &str, types: &[RustSchema]) -> Vec<Drift> 
 }
 
 pub mod client;
+pub mod server;
 
 /// A drift that a generator is known to cause, accepted with a reason.
 ///
@@ -442,6 +443,10 @@ pub fn problems() -> Result<Vec<crate::Problem>, crate::XtaskError> {
     })?;
     let spec: Value =
         serde_yaml_ng::from_str(&text).map_err(|e| crate::XtaskError::Spec(e.to_string()))?;
-    let drifts = unexplained("client", check_side(&spec, "client", client::TYPES));
+    let mut drifts = unexplained("client", check_side(&spec, "client", client::TYPES));
+    drifts.extend(unexplained(
+        "server",
+        check_side(&spec, "server", server::TYPES),
+    ));
     Ok(drifts.into_iter().map(crate::Problem::TypeDrift).collect())
 }

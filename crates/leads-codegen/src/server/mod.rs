@@ -57,6 +57,7 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
         #router
     };
     let mut file: syn::File = syn::parse2(tokens)?;
+    crate::constraints::state_constraints(&mut file);
     crate::docs::fill_missing(&mut file);
     Ok(format!(
         "{}{}",

@@ -168,22 +168,27 @@ fn guard<T>(at: &str, call: impl FnOnce() -> Result<T, typify::Error>) -> Result
 /// `NonZeroU32`/`NonZeroU64` (typify's `minimum: 1` integers) are plain integers.
 struct UtoipaHints;
 
-/// The `value_type` utoipa should document for a field of type `ty`, if it needs one.
+/// The `#[schema(...)]` arguments utoipa needs for a field of type `ty`, if any: the
+/// `value_type` to document, and `minimum = 1` for the `NonZero` integers.
 fn value_type(ty: &syn::Type) -> Option<TokenStream> {
     let text = quote::ToTokens::to_token_stream(ty).to_string();
-    let inner = if text.contains("serde_json :: Map") {
-        quote!(Object)
+    let (inner, minimum) = if text.contains("serde_json :: Map") {
+        (quote!(Object), None)
     } else if text.contains("NonZeroU32") {
-        quote!(u32)
+        (quote!(u32), Some(quote!(minimum = 1)))
     } else if text.contains("NonZeroU64") {
-        quote!(u64)
+        (quote!(u64), Some(quote!(minimum = 1)))
     } else {
         return None;
     };
-    Some(if text.starts_with(":: std :: option :: Option") {
-        quote!(Option<#inner>)
+    let value_type = if text.starts_with(":: std :: option :: Option") {
+        quote!(value_type = Option<#inner>)
     } else {
-        inner
+        quote!(value_type = #inner)
+    };
+    Some(match minimum {
+        Some(minimum) => quote!(#value_type, #minimum),
+        None => value_type,
     })
 }
 
@@ -193,16 +198,13 @@ impl VisitMut for UtoipaHints {
             // A newtype is documented as its one field, so the hint goes on the struct.
             syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
                 if let Some(value_type) = value_type(&fields.unnamed[0].ty) {
-                    item.attrs
-                        .push(syn::parse_quote!(#[schema(value_type = #value_type)]));
+                    item.attrs.push(syn::parse_quote!(#[schema(#value_type)]));
                 }
             }
             syn::Fields::Named(fields) => {
                 for field in &mut fields.named {
                     if let Some(value_type) = value_type(&field.ty) {
-                        field
-                            .attrs
-                            .push(syn::parse_quote!(#[schema(value_type = #value_type)]));
+                        field.attrs.push(syn::parse_quote!(#[schema(#value_type)]));
                     }
                 }
             }
@@ -232,11 +234,33 @@ struct ItemBounds<'a> {
 }
 
 impl ItemBounds<'_> {
-    fn attribute(&self, key: (String, Option<String>)) -> Option<syn::Attribute> {
-        let (min, max) = self.bounds.get(&key)?;
+    /// The check of the bounds, for serde.
+    fn attribute(&self, key: &(String, Option<String>)) -> Option<syn::Attribute> {
+        let (min, max) = self.bounds.get(key)?;
         let max = max.map_or_else(|| "{ u64::MAX }".to_owned(), |n| n.to_string());
         let path = format!("{}::params::list::<_, _, {min}, {max}>", super::RUNTIME);
         Some(syn::parse_quote!(#[serde(deserialize_with = #path)]))
+    }
+
+    /// The statement of the bounds, for utoipa, so the type's schema says what it checks.
+    fn schema_attribute(&self, key: &(String, Option<String>)) -> Option<syn::Attribute> {
+        let (min, max) = self.bounds.get(key)?;
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        // A minimum of 0 is what the spec leaves unsaid; state only what it says.
+        Some(match (*min, *max) {
+            (0, Some(max)) => {
+                let max = size(max);
+                syn::parse_quote!(#[schema(max_items = #max)])
+            }
+            (min, Some(max)) => {
+                let (min, max) = (size(min), size(max));
+                syn::parse_quote!(#[schema(min_items = #min, max_items = #max)])
+            }
+            (min, None) => {
+                let min = size(min);
+                syn::parse_quote!(#[schema(min_items = #min)])
+            }
+        })
     }
 }
 
@@ -245,15 +269,24 @@ impl VisitMut for ItemBounds<'_> {
         let name = item.ident.to_string();
         match &mut item.fields {
             syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
-                if let Some(attribute) = self.attribute((name, None)) {
+                let key = (name, None);
+                if let Some(attribute) = self.attribute(&key) {
                     fields.unnamed[0].attrs.push(attribute);
+                }
+                // utoipa reads a newtype's schema features from the struct.
+                if let Some(attribute) = self.schema_attribute(&key) {
+                    item.attrs.push(attribute);
                 }
             }
             syn::Fields::Named(fields) => {
                 for field in &mut fields.named {
                     let property = crate::docs::serde_name(&field.attrs)
                         .or_else(|| field.ident.as_ref().map(|i| i.to_string()));
-                    if let Some(attribute) = self.attribute((name.clone(), property)) {
+                    let key = (name.clone(), property);
+                    if let Some(attribute) = self.attribute(&key) {
+                        field.attrs.push(attribute);
+                    }
+                    if let Some(attribute) = self.schema_attribute(&key) {
                         field.attrs.push(attribute);
                     }
                 }
