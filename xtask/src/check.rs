@@ -1,6 +1,6 @@
 //! `cargo xtask check`: every agreement check in one run.
 
-use crate::{agreement, codegen, problem::Problem, release, XtaskError};
+use crate::{agreement, codegen, contract, problem::Problem, release, XtaskError};
 
 /// One step of the check, with its name for progress output.
 type Step = (&'static str, fn() -> Result<Vec<Problem>, XtaskError>);
@@ -11,7 +11,18 @@ pub const STEPS: &[Step] = &[
     ("generated snapshots", codegen::problems),
     ("released contract", release::check),
     ("type agreement", agreement::problems),
+    ("live contract and fuzzing", live_problems),
 ];
+
+/// The live contract and the fuzzer, against a fresh reference server.
+fn live_problems() -> Result<Vec<Problem>, XtaskError> {
+    let plan = contract::Plan {
+        contract: true,
+        fuzz: Some(contract::fuzz::Budget::default()),
+    };
+    let outcome = contract::execute(&contract::Options::default(), plan)?;
+    Ok(outcome.problems())
+}
 
 fn lint_problems() -> Result<Vec<Problem>, XtaskError> {
     let problems = leads_codegen::lint::lint_file(&crate::project::spec_file())?;

@@ -35,3 +35,8 @@ fn released_contract_is_kept() {
 fn types_agree_with_the_spec() {
     run_step("type agreement");
 }
+
+#[test]
+fn the_reference_server_keeps_the_live_contract_and_survives_fuzzing() {
+    run_step("live contract and fuzzing");
+}

@@ -594,16 +594,18 @@ impl<'a> Fuzzer<'a> {
         lead.get("_id").and_then(Value::as_str).map(str::to_owned)
     }
 
-    /// Makes a failing request smaller while it keeps failing.
+    /// Makes a failing request smaller while it keeps failing the same way.
     async fn shrink(
         &mut self,
         mut request: FuzzRequest,
         mut detail: String,
     ) -> (FuzzRequest, String) {
+        let kind = failure_kind(&detail).to_owned();
         for _ in 0..40 {
             let mut improved = false;
             for candidate in smaller(&request) {
-                if let Some(still) = self.judge(&candidate).await {
+                let still = self.judge(&candidate).await;
+                if let Some(still) = still.filter(|still| failure_kind(still) == kind) {
                     request = candidate;
                     detail = still;
                     improved = true;
@@ -630,6 +632,13 @@ impl<'a> Fuzzer<'a> {
         }
         line
     }
+}
+
+/// What kind of failure a detail describes: the text before its first `:`, e.g.
+/// `status 500`. Shrinking keeps a candidate only if it fails the same way; dropping the
+/// very parameter that caused a failure may make the request fail differently.
+fn failure_kind(detail: &str) -> &str {
+    detail.split(':').next().unwrap_or(detail)
 }
 
 /// Candidates one step smaller than `request`: a query pair dropped, a body property dropped,
