@@ -3,17 +3,20 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use leads_e2e_tests::{seed_world, Backend, Database, Server};
+use leads_client::Auth;
+use leads_e2e_tests::{admin, seed_world, Backend, Database, Server};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn acknowledged_creates_survive_sigkill() {
     for backend in Backend::available() {
         let database = Database::create(backend).expect("a database");
         let world = seed_world(&database).expect("seeded");
+        // A token, not Basic: this suite measures durability, not password hashing.
+        let token = admin(&database, &["token", &world.agent.email]).expect("a token");
         let mut acknowledged: Vec<(String, String)> = Vec::new();
         for round in 0..3 {
             let server = Server::start(&database, &[]).expect("the server starts");
-            let client = server.client(world.agent.basic());
+            let client = server.client(Auth::jwt(&token));
             let acked = Arc::new(Mutex::new(Vec::new()));
             let writers: Vec<_> = (0..16)
                 .map(|w| {
@@ -43,7 +46,14 @@ async fn acknowledged_creates_survive_sigkill() {
                     })
                 })
                 .collect();
-            tokio::time::sleep(Duration::from_millis(1500)).await;
+            // Kill mid-load: once a good number of creates were acknowledged, or after
+            // ten seconds on a slow machine.
+            for _ in 0..100 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if acked.lock().expect("not poisoned").len() >= 200 {
+                    break;
+                }
+            }
             server.kill_hard();
             for writer in writers {
                 let _ = writer.await;
@@ -56,7 +66,7 @@ async fn acknowledged_creates_survive_sigkill() {
             acknowledged.extend(acked);
 
             let server = Server::start(&database, &[]).expect("the server restarts");
-            let client = server.client(world.agent.basic());
+            let client = server.client(Auth::jwt(&token));
             for (id, lead_id) in &acknowledged {
                 let lead = client
                     .get_lead()
