@@ -1,9 +1,9 @@
 //! The server generator: typed models, parameter structs, response enums, credentials, one
 //! trait with a method per operation, and an axum router that wires them together.
 //!
-//! The pipeline has three steps. [`operations`] reads the spec into a small intermediate
+//! The pipeline has three steps. `operations` reads the spec into a small intermediate
 //! representation, checking every construct it meets: anything the router could not serve
-//! faithfully fails here, with the JSON pointer of the offending spec location. [`models`]
+//! faithfully fails here, with the JSON pointer of the offending spec location. `models`
 //! converts `components/schemas` from OpenAPI 3.0 to JSON Schema and hands it to typify, so
 //! the server's types follow the client's naming rules. The `*_gen` modules turn the
 //! representation into tokens, which are pretty-printed into one file.
