@@ -39,13 +39,14 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The `leads-server` binary, built once per test process.
+/// The `leads-server` binary, built once per test process and located from cargo's own
+/// report, so a custom target directory or profile is followed.
 pub fn server_binary() -> Result<PathBuf, HarnessError> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-            let status = Command::new(cargo)
+            let output = Command::new(cargo)
                 .current_dir(workspace_root())
                 .args([
                     "build",
@@ -54,16 +55,20 @@ pub fn server_binary() -> Result<PathBuf, HarnessError> {
                     "leads-server",
                     "--bin",
                     "leads-server",
+                    "--message-format=json-render-diagnostics",
                 ])
-                .status()
+                .stderr(Stdio::inherit())
+                .output()
                 .map_err(|e| format!("cannot run cargo: {e}"))?;
-            if !status.success() {
+            if !output.status.success() {
                 return Err("`cargo build -p leads-server` failed".to_owned());
             }
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| workspace_root().join("target"));
-            Ok(target.join("debug").join("leads-server"))
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .filter(|message| message["target"]["name"] == "leads-server")
+                .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+                .ok_or_else(|| "cargo did not report the leads-server executable".to_owned())
         })
         .clone()
         .map_err(HarnessError::Command)

@@ -28,7 +28,8 @@
 //!     for lead in &leads.leads {
 //!         println!("{} {}", &*lead.id, lead.fullname.as_deref().unwrap_or("-"));
 //!     }
-//!     if i64::from(page + 1) * i64::from(leads.per_page.get()) >= leads.count {
+//!     // A short page is the last one.
+//!     if leads.leads.len() < 100 {
 //!         break;
 //!     }
 //!     page += 1;
