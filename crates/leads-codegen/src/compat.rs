@@ -15,6 +15,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::lint::escape;
+use crate::spec::follow_refs as resolve;
 
 /// An empty JSON object, for documents that leave a section out.
 static EMPTY: std::sync::LazyLock<serde_json::Map<String, Value>> =
@@ -536,16 +537,6 @@ impl<'a> Differ<'a> {
             }
         }
     }
-}
-
-fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> Option<&'a Value> {
-    for _ in 0..16 {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(reference) => node = doc.pointer(reference.strip_prefix('#')?)?,
-            None => return Some(node),
-        }
-    }
-    None
 }
 
 fn str_of<'a>(node: &'a Value, key: &str) -> &'a str {

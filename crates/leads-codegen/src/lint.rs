@@ -10,6 +10,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::spec::follow_refs as resolve;
+
 /// Operations that may declare `security: []`: they are how a caller gets credentials.
 pub const PUBLIC_OPERATIONS: &[&str] = &["signin"];
 
@@ -148,16 +150,6 @@ fn operations(doc: &Value) -> Vec<(String, &Value)> {
 }
 
 /// Follows a local `$ref` (`#/components/...`) to its target, once or more.
-fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> Option<&'a Value> {
-    for _ in 0..16 {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(reference) => node = doc.pointer(reference.strip_prefix('#')?)?,
-            None => return Some(node),
-        }
-    }
-    None
-}
-
 fn is_camel_case(id: &str) -> bool {
     let mut chars = id.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_alphanumeric())

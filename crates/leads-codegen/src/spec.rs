@@ -62,3 +62,20 @@ pub fn files(spec_dir: &Path) -> Result<Vec<PathBuf>, CodegenError> {
     files.sort();
     Ok(files)
 }
+
+/// Follows local `$ref`s (`#/components/...`) from `node` in the document `doc`, as JSON.
+///
+/// `None` when a reference points at nothing, is not local, or the chain is longer than 16
+/// (a cycle). The lint rules, the breaking-change detection and the checks share it.
+pub fn follow_refs<'a>(
+    doc: &'a serde_json::Value,
+    mut node: &'a serde_json::Value,
+) -> Option<&'a serde_json::Value> {
+    for _ in 0..16 {
+        match node.get("$ref").and_then(serde_json::Value::as_str) {
+            Some(reference) => node = doc.pointer(reference.strip_prefix('#')?)?,
+            None => return Some(node),
+        }
+    }
+    None
+}

@@ -224,19 +224,9 @@ impl SpecIndex {
     }
 }
 
-fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        match node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|pointer| doc.pointer(pointer))
-        {
-            Some(target) => node = target,
-            None => break,
-        }
-    }
-    node
+/// `node` with its `$ref`s followed; `node` itself if one points at nothing.
+fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    leads_codegen::spec::follow_refs(doc, node).unwrap_or(node)
 }
 
 /// Converts an OpenAPI 3.0 schema to JSON Schema: `nullable: true` becomes a `null` type,
