@@ -22,14 +22,7 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     }))
     .map_err(|panic| CodegenError::Client(panic_message(&panic)))?
     .map_err(|e| CodegenError::Client(e.to_string()))?;
-    let mut file: syn::File = syn::parse2(tokens)?;
-    crate::constraints::state_constraints(&mut file);
-    crate::docs::fill_missing(&mut file);
-    Ok(format!(
-        "{}{}",
-        crate::GENERATED_HEADER,
-        prettyplease::unparse(&file)
-    ))
+    crate::finish(tokens)
 }
 
 pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

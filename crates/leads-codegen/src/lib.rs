@@ -24,3 +24,15 @@ pub const GENERATED_HEADER: &str = "\
 // change the spec or the generator, then run `cargo xtask codegen`.
 
 ";
+
+/// The last steps every generator shares: state the constrained newtypes' constraints in
+/// their schemas, fill in missing docs, pretty-print, and put [`GENERATED_HEADER`] on top.
+fn finish(tokens: proc_macro2::TokenStream) -> Result<String, CodegenError> {
+    let mut file: syn::File = syn::parse2(tokens)?;
+    constraints::state_constraints(&mut file);
+    docs::fill_missing(&mut file);
+    Ok(format!(
+        "{GENERATED_HEADER}{}",
+        prettyplease::unparse(&file)
+    ))
+}

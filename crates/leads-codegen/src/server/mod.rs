@@ -56,14 +56,7 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
         #api_trait
         #router
     };
-    let mut file: syn::File = syn::parse2(tokens)?;
-    crate::constraints::state_constraints(&mut file);
-    crate::docs::fill_missing(&mut file);
-    Ok(format!(
-        "{}{}",
-        crate::GENERATED_HEADER,
-        prettyplease::unparse(&file)
-    ))
+    crate::finish(tokens)
 }
 
 /// [`RUNTIME`] as tokens.
