@@ -8,7 +8,7 @@
 use super::model::{
     JsonObject, Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User,
 };
-use super::query::{push_order, push_where, Dialect};
+use super::query::{count_query, push_order, push_where, Dialect};
 use super::stream::spawn_rows;
 use super::{apply_edit, from_millis, new_object_id, now, StoreError};
 use futures::stream::{BoxStream, TryStreamExt};
@@ -331,8 +331,7 @@ impl PgStore {
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .await?;
-        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM leads l");
-        push_where(&mut count, Dialect::Postgres, project_id, query);
+        let mut count = count_query::<Postgres>(Dialect::Postgres, project_id, query);
         let count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
 
         let mut page = QueryBuilder::<Postgres>::new(format!("SELECT {LEAD_COLUMNS} FROM leads l"));

@@ -14,6 +14,42 @@ pub(crate) enum Dialect {
     Postgres,
 }
 
+/// Builds the query answering how many leads match `query` in `project_id`.
+///
+/// A query that filters on the status alone (the default first page) is answered from
+/// the per-status counters the triggers maintain, so its cost does not grow with the
+/// project; any other filter counts the matching rows.
+pub(crate) fn count_query<DB>(
+    dialect: Dialect,
+    project_id: &str,
+    query: &LeadQuery,
+) -> QueryBuilder<DB>
+where
+    DB: Database,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i32: Encode<'q, DB> + Type<DB>,
+{
+    let status_only = query.email.is_none()
+        && query.full_text.is_none()
+        && query.with_email.is_none()
+        && query.with_fullname.is_none()
+        && query.tags.is_empty();
+    if !status_only {
+        let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM leads l");
+        push_where(&mut qb, dialect, project_id, query);
+        return qb;
+    }
+    let mut qb = QueryBuilder::new(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE project_id = ",
+    );
+    qb.push_bind(project_id.to_owned());
+    match query.status {
+        StatusFilter::Is(status) => qb.push(" AND status = ").push_bind(status),
+        StatusFilter::NotDeleted => qb.push(" AND status < ").push_bind(STATUS_DELETED),
+    };
+    qb
+}
+
 /// Appends ` WHERE …` for `query` in `project_id` to `qb` (the leads table is aliased `l`).
 pub(crate) fn push_where<DB>(
     qb: &mut QueryBuilder<DB>,

@@ -8,7 +8,7 @@
 use super::model::{
     JsonObject, Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User,
 };
-use super::query::{push_order, push_where, Dialect};
+use super::query::{count_query, push_order, push_where, Dialect};
 use super::stream::spawn_rows;
 use super::{apply_edit, from_millis, new_object_id, now, StoreError};
 use futures::stream::{BoxStream, TryStreamExt};
@@ -378,8 +378,7 @@ impl SqliteStore {
         // One snapshot for both queries, so `count` agrees with the page under
         // concurrent writes.
         let mut tx = self.read.begin().await?;
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM leads l");
-        push_where(&mut count, Dialect::Sqlite, project_id, query);
+        let mut count = count_query::<Sqlite>(Dialect::Sqlite, project_id, query);
         let count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
 
         let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {LEAD_COLUMNS} FROM leads l"));
