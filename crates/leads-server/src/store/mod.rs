@@ -10,6 +10,7 @@
 //!   shallow merge, revision bump) live once, in [`model::LeadEdit`];
 //! * exports stream rows from the database through a bounded channel.
 
+mod group_commit;
 mod model;
 mod object_id;
 mod postgres;
@@ -50,6 +51,9 @@ pub enum StoreError {
     /// No user has this email or id.
     #[error("no user `{0}`")]
     UnknownUser(String),
+    /// The transaction holding a batch of writes failed, so none of them was written.
+    #[error("a batched write failed: {0}")]
+    Batch(std::sync::Arc<sqlx::Error>),
     /// The database URL names neither SQLite nor PostgreSQL.
     #[error("unsupported database URL; use sqlite://PATH or postgres://…")]
     UnsupportedUrl,

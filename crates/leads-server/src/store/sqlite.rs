@@ -5,6 +5,7 @@
 //! exports concurrently with it. `synchronous=FULL` makes a commit durable before it is
 //! acknowledged.
 
+use super::group_commit::GroupCommit;
 use super::model::{
     JsonObject, Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User,
 };
@@ -33,6 +34,7 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
+    creates: GroupCommit,
 }
 
 impl SqliteStore {
@@ -59,7 +61,12 @@ impl SqliteStore {
             .max_connections(READERS)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore { write, read })
+        let creates = GroupCommit::start(write.clone());
+        Ok(SqliteStore {
+            write,
+            read,
+            creates,
+        })
     }
 
     pub(super) async fn ping(&self) -> Result<(), StoreError> {
@@ -248,39 +255,10 @@ impl SqliteStore {
             .collect()
     }
 
+    /// Inserts through the group commit: acknowledged once durable, sharing the sync
+    /// with whatever other creates are waiting.
     pub(super) async fn insert_lead(&self, lead: &Lead) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO leads (id, project_id, lead_id, fullname, email, phone, company, note, \
-             street_address, city, region, zipcode, country, tags, status, attributes, properties, \
-             created_by, created_at, updated_at, version, email_key, search) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&lead.id)
-        .bind(&lead.project_id)
-        .bind(&lead.lead_id)
-        .bind(&lead.fullname)
-        .bind(&lead.email)
-        .bind(&lead.phone)
-        .bind(&lead.company)
-        .bind(&lead.note)
-        .bind(&lead.street_address)
-        .bind(&lead.city)
-        .bind(&lead.region)
-        .bind(&lead.zipcode)
-        .bind(&lead.country)
-        .bind(Json(&lead.tags))
-        .bind(lead.status)
-        .bind(Json(&lead.attributes))
-        .bind(lead.properties.as_ref().map(Json))
-        .bind(&lead.created_by)
-        .bind(lead.created_at.timestamp_millis())
-        .bind(lead.updated_at.timestamp_millis())
-        .bind(lead.version)
-        .bind(lead.email_key())
-        .bind(lead.search_text())
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        self.creates.insert(lead.clone()).await
     }
 
     pub(super) async fn get_lead(
@@ -413,6 +391,45 @@ impl SqliteStore {
             Ok(())
         })
     }
+}
+
+/// Inserts one lead on `conn` (the group commit's open transaction).
+pub(super) async fn insert_lead(
+    conn: &mut sqlx::SqliteConnection,
+    lead: &Lead,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO leads (id, project_id, lead_id, fullname, email, phone, company, note, \
+         street_address, city, region, zipcode, country, tags, status, attributes, properties, \
+         created_by, created_at, updated_at, version, email_key, search) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&lead.id)
+    .bind(&lead.project_id)
+    .bind(&lead.lead_id)
+    .bind(&lead.fullname)
+    .bind(&lead.email)
+    .bind(&lead.phone)
+    .bind(&lead.company)
+    .bind(&lead.note)
+    .bind(&lead.street_address)
+    .bind(&lead.city)
+    .bind(&lead.region)
+    .bind(&lead.zipcode)
+    .bind(&lead.country)
+    .bind(Json(&lead.tags))
+    .bind(lead.status)
+    .bind(Json(&lead.attributes))
+    .bind(lead.properties.as_ref().map(Json))
+    .bind(&lead.created_by)
+    .bind(lead.created_at.timestamp_millis())
+    .bind(lead.updated_at.timestamp_millis())
+    .bind(lead.version)
+    .bind(lead.email_key())
+    .bind(lead.search_text())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
