@@ -3,6 +3,7 @@
 
 use crate::auth::{password, Authenticator};
 use crate::config::{AdminArgs, AdminCommand, MemberCommand, ProjectCommand, UserCommand};
+use crate::seed;
 use crate::store::{Store, StoreError};
 use crate::RunError;
 
@@ -42,6 +43,23 @@ async fn execute(store: &Store, command: AdminCommand) -> Result<Option<String>,
                 .await?
                 .ok_or_else(|| StoreError::UnknownUser(email.clone()))?;
             store.set_membership(&project_id, &user.id, role).await?;
+            Ok(None)
+        }
+        AdminCommand::Seed {
+            project_id,
+            email,
+            count,
+        } => {
+            let user = store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| StoreError::UnknownUser(email.clone()))?;
+            if store.role_of(&user.id, &project_id).await?.is_none() {
+                return Err(RunError::Invalid(
+                    "the user is not a member of that project",
+                ));
+            }
+            seed::seed(store, &project_id, &user.id, count).await?;
             Ok(None)
         }
         AdminCommand::Token { email, token } => {

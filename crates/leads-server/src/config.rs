@@ -103,6 +103,16 @@ pub enum AdminCommand {
     /// Memberships.
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Add synthetic leads to a project in bulk, for load tests and trials at scale.
+    Seed {
+        /// The project id.
+        project_id: String,
+        /// The email of the member the leads are created by.
+        email: String,
+        /// How many leads to add.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        count: u64,
+    },
     /// Print a token for a user.
     Token {
         /// The user's email.

@@ -5,7 +5,7 @@
 //! * [`auth`]: passwords, tokens, the Basic cache and roles;
 //! * [`export`]: the CSV format;
 //! * [`http`] and [`server`]: the HTTP surface and the accept loop;
-//! * [`config`], [`admin`], [`demo`]: the command line.
+//! * [`config`], [`admin`], [`demo`], [`seed`]: the command line.
 //!
 //! `main.rs` only parses the command line and calls [`run`].
 
@@ -16,6 +16,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod http;
+pub mod seed;
 pub mod server;
 pub mod store;
 

@@ -24,6 +24,7 @@ storage_suite!(
     soft_delete_and_restore,
     physical_delete,
     counts_follow_every_change,
+    bulk_seeding_selects_known_shares,
     filter_by_email,
     filter_by_full_text,
     filter_by_presence,
@@ -444,6 +445,43 @@ async fn counts_follow_every_change(store: Store) {
     }
     assert_eq!(list(&store, &p, &LeadQuery::default()).await.0, 18);
     assert_eq!(list(&store, &other, &LeadQuery::default()).await.0, 1);
+}
+
+/// `admin seed` writes leads in bulk; each filter must select the share the seed module
+/// promises, and the maintained count must include every bulk-written lead.
+async fn bulk_seeding_selects_known_shares(store: Store) {
+    let p = project(&store).await;
+    let creator = "5b55e806c93dde00143163dc";
+    leads_server::seed::seed(&store, &p, creator, 4_000)
+        .await
+        .unwrap();
+    assert_eq!(list(&store, &p, &LeadQuery::default()).await.0, 4_000);
+
+    let cohort = LeadQuery {
+        tags: vec!["cohort-7".into()],
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &p, &cohort).await.0, 40);
+    let surname = LeadQuery {
+        full_text: Some("rossi".into()),
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &p, &surname).await.0, 80);
+
+    let first = store
+        .list_leads(&p, &LeadQuery::default(), 0, 1)
+        .await
+        .unwrap()
+        .leads
+        .remove(0);
+    let by_email = LeadQuery {
+        email: first.email.clone(),
+        ..LeadQuery::default()
+    };
+    let found = store.list_leads(&p, &by_email, 0, 10).await.unwrap();
+    assert_eq!(found.count, 1);
+    assert_eq!(found.leads[0], first);
+    assert_eq!(first.created_by, creator);
 }
 
 async fn physical_delete(store: Store) {

@@ -187,6 +187,12 @@ impl Store {
         Ok(lead)
     }
 
+    /// Inserts ready-made leads in bulk, in one transaction per call: for seeding, not for
+    /// the API (no group commit, no per-lead answer).
+    pub async fn insert_leads(&self, leads: &[Lead]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.insert_leads(leads).await)
+    }
+
     /// The lead with this id in this project, whatever its status.
     pub async fn get_lead(&self, project_id: &str, id: &str) -> Result<Option<Lead>, StoreError> {
         dispatch!(self, s => s.get_lead(project_id, id).await)

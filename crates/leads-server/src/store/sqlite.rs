@@ -261,6 +261,47 @@ impl SqliteStore {
         self.creates.insert(lead.clone()).await
     }
 
+    pub(super) async fn insert_leads(&self, leads: &[Lead]) -> Result<(), StoreError> {
+        // 23 parameters a row; SQLite takes at most 32,766 in one statement.
+        const ROWS_PER_STATEMENT: usize = 1_000;
+        let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
+        for chunk in leads.chunks(ROWS_PER_STATEMENT) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO leads (id, project_id, lead_id, fullname, email, phone, company, \
+                 note, street_address, city, region, zipcode, country, tags, status, attributes, \
+                 properties, created_by, created_at, updated_at, version, email_key, search) ",
+            );
+            qb.push_values(chunk, |mut row, lead| {
+                row.push_bind(lead.id.clone())
+                    .push_bind(lead.project_id.clone())
+                    .push_bind(lead.lead_id.clone())
+                    .push_bind(lead.fullname.clone())
+                    .push_bind(lead.email.clone())
+                    .push_bind(lead.phone.clone())
+                    .push_bind(lead.company.clone())
+                    .push_bind(lead.note.clone())
+                    .push_bind(lead.street_address.clone())
+                    .push_bind(lead.city.clone())
+                    .push_bind(lead.region.clone())
+                    .push_bind(lead.zipcode.clone())
+                    .push_bind(lead.country.clone())
+                    .push_bind(Json(lead.tags.clone()))
+                    .push_bind(lead.status)
+                    .push_bind(Json(lead.attributes.clone()))
+                    .push_bind(lead.properties.clone().map(Json))
+                    .push_bind(lead.created_by.clone())
+                    .push_bind(lead.created_at.timestamp_millis())
+                    .push_bind(lead.updated_at.timestamp_millis())
+                    .push_bind(lead.version)
+                    .push_bind(lead.email_key())
+                    .push_bind(lead.search_text());
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub(super) async fn get_lead(
         &self,
         project_id: &str,
