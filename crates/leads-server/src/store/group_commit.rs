@@ -91,7 +91,7 @@ async fn write_batch(pool: &SqlitePool, leads: &[Lead]) -> Vec<Result<(), StoreE
     };
     let mut results = Vec::with_capacity(leads.len());
     for lead in leads {
-        results.push(super::sqlite::insert_lead(&mut *tx, lead).await);
+        results.push(super::sqlite::insert_lead(&mut tx, lead).await);
     }
     match tx.commit().await {
         Ok(()) => results,
