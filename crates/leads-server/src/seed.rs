@@ -102,7 +102,7 @@ pub fn synthetic_lead(project_id: &str, created_by: &str, run: &str, n: u64) -> 
 }
 
 /// Adds `count` synthetic leads to the project, `BATCH` per transaction, created by the
-/// user `created_by`.
+/// user `created_by`, then refreshes the planner's statistics.
 pub async fn seed(
     store: &Store,
     project_id: &str,
@@ -119,5 +119,6 @@ pub async fn seed(
         store.insert_leads(&batch).await?;
         next = end;
     }
-    Ok(())
+    // The project just grew by `count`: plans chosen for its old size may no longer fit.
+    store.analyze().await
 }

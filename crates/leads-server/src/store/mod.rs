@@ -193,6 +193,12 @@ impl Store {
         dispatch!(self, s => s.insert_leads(leads).await)
     }
 
+    /// Refreshes the query planner's statistics, e.g. after a bulk load: without them a
+    /// planner may scan a sort index instead of using the selective one for a filter.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.analyze().await)
+    }
+
     /// The lead with this id in this project, whatever its status.
     pub async fn get_lead(&self, project_id: &str, id: &str) -> Result<Option<Lead>, StoreError> {
         dispatch!(self, s => s.get_lead(project_id, id).await)

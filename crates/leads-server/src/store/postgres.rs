@@ -47,6 +47,11 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    pub(super) async fn analyze(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE leads").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub(super) async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

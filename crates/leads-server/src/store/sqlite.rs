@@ -57,6 +57,12 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&write).await?;
+        // Statistics for the planner, gathered where they are missing or stale; SQLite
+        // asks long-lived connections to repeat this every few hours.
+        sqlx::query("PRAGMA optimize=0x10002")
+            .execute(&write)
+            .await?;
+        tokio::spawn(optimize_periodically(write.clone()));
         let read = SqlitePoolOptions::new()
             .max_connections(READERS)
             .connect_with(options.read_only(true))
@@ -67,6 +73,11 @@ impl SqliteStore {
             read,
             creates,
         })
+    }
+
+    pub(super) async fn analyze(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE").execute(&self.write).await?;
+        Ok(())
     }
 
     pub(super) async fn ping(&self) -> Result<(), StoreError> {
@@ -471,6 +482,20 @@ pub(super) async fn insert_lead(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Runs `PRAGMA optimize` every few hours until the pool closes.
+async fn optimize_periodically(pool: SqlitePool) {
+    const EVERY: Duration = Duration::from_secs(3 * 60 * 60);
+    loop {
+        tokio::time::sleep(EVERY).await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(error) = sqlx::query("PRAGMA optimize").execute(&pool).await {
+            tracing::warn!(%error, "PRAGMA optimize failed");
+        }
+    }
 }
 
 fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
