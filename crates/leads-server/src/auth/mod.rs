@@ -7,9 +7,11 @@
 
 mod cache;
 pub mod password;
+mod subjects;
 pub mod token;
 
 pub use cache::BasicCache;
+use subjects::KnownSubjects;
 pub use token::{Claims, TokenKeys};
 
 use crate::store::{Role, Store, StoreError, User};
@@ -21,9 +23,10 @@ use std::time::Duration;
 const SECRET_SETTING: &str = "jwt_secret";
 /// The shortest configured secret accepted, in bytes (HS256 wants 256 bits).
 pub const MIN_SECRET_LEN: usize = 32;
-/// How long a successful Basic verification is remembered.
+/// How long a successful Basic verification, or a token subject's existence, is
+/// remembered.
 const CACHE_TTL: Duration = Duration::from_secs(60);
-/// How many Basic verifications are remembered at most.
+/// How many Basic verifications, and token subjects, are remembered at most.
 const CACHE_CAPACITY: usize = 10_000;
 
 /// Credentials as they arrive.
@@ -88,6 +91,8 @@ pub struct Authenticator {
     store: Store,
     keys: TokenKeys,
     cache: BasicCache,
+    /// Token subjects recently found to exist.
+    subjects: KnownSubjects,
     /// Verified against when the email is unknown, so the answer takes as long as for a
     /// known email with a wrong password.
     dummy_hash: String,
@@ -118,6 +123,7 @@ impl Authenticator {
             store,
             keys: TokenKeys::new(&secret, token_ttl),
             cache: BasicCache::new(CACHE_TTL, CACHE_CAPACITY),
+            subjects: KnownSubjects::new(CACHE_TTL, CACHE_CAPACITY),
             dummy_hash,
         })
     }
@@ -140,11 +146,17 @@ impl Authenticator {
                     tracing::debug!(%rejected, "token rejected");
                     AuthError::Unauthenticated
                 })?;
-                // A token outlives nothing: the user must still exist.
-                match self.store.user_by_id(&claims.sub).await? {
-                    Some(user) => Ok(Principal { user_id: user.id }),
-                    None => Err(AuthError::Unauthenticated),
+                // A token outlives nothing: the user must still exist (checked at most
+                // once a TTL; roles, read on every request, go with the user).
+                if !self.subjects.contains(&claims.sub) {
+                    if self.store.user_by_id(&claims.sub).await?.is_none() {
+                        return Err(AuthError::Unauthenticated);
+                    }
+                    self.subjects.insert(&claims.sub);
                 }
+                Ok(Principal {
+                    user_id: claims.sub,
+                })
             }
         }
     }
