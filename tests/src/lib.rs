@@ -39,8 +39,9 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The `leads-server` binary, built once per test process and located from cargo's own
-/// report, so a custom target directory or profile is followed.
+/// The `leads-server` binary, built once per process and located from cargo's own report,
+/// so a custom target directory is followed. It is built in this harness's own profile:
+/// tests get a debug server, and the release bench a release one.
 pub fn server_binary() -> Result<PathBuf, HarnessError> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BUILT
@@ -57,6 +58,11 @@ pub fn server_binary() -> Result<PathBuf, HarnessError> {
                     "leads-server",
                     "--message-format=json-render-diagnostics",
                 ])
+                .args(if cfg!(debug_assertions) {
+                    None
+                } else {
+                    Some("--release")
+                })
                 .stderr(Stdio::inherit())
                 .output()
                 .map_err(|e| format!("cannot run cargo: {e}"))?;

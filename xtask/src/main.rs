@@ -40,6 +40,13 @@ enum Task {
         /// Measured seconds per scenario.
         #[arg(long, default_value_t = 5)]
         seconds: u64,
+        /// Leads in the largest project; the first page is also measured at a tenth and a
+        /// hundredth of it.
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(4_000..=10_000_000))]
+        largest: u64,
+        /// Seconds of the sustained fixed-rate run.
+        #[arg(long, default_value_t = 60)]
+        sustained_seconds: u64,
         /// Serve the bare-axum baseline instead (used by the bench itself).
         #[arg(long, hide = true)]
         bare_server: bool,
@@ -124,10 +131,14 @@ fn main() -> ExitCode {
         Task::Bench {
             concurrency,
             seconds,
+            largest,
+            sustained_seconds,
             ..
         } => bench::run(bench::Settings {
             concurrency,
             duration: std::time::Duration::from_secs(seconds),
+            largest,
+            sustained: std::time::Duration::from_secs(sustained_seconds),
             ..bench::Settings::default()
         }),
         Task::Fuzz {

@@ -106,3 +106,67 @@ fn summarise(mut latencies: Vec<u32>, errors: u64, seconds: f64) -> Measurement 
         p99_ms: percentile(0.99),
     }
 }
+
+/// Sends `request` at a fixed `rate` per second for `duration`, whatever the pace of the
+/// answers, and measures each `window` apart, so a p99 creeping up over time shows.
+///
+/// Latency counts from when a request was due, not when it went out, so a stalled server
+/// is not hidden by the generator waiting on it. A request due while `max_in_flight` are
+/// still unanswered is not sent and counts as an error: the rate was not sustained.
+pub async fn drive_at_rate<F, Fut>(
+    rate: f64,
+    duration: Duration,
+    window: Duration,
+    max_in_flight: usize,
+    request: F,
+) -> Vec<Measurement>
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    type Window = (Vec<u32>, u64);
+    let request = Arc::new(request);
+    let windows = (duration.as_secs_f64() / window.as_secs_f64())
+        .ceil()
+        .max(1.0) as usize;
+    let results: Arc<std::sync::Mutex<Vec<Window>>> =
+        Arc::new(std::sync::Mutex::new(vec![(Vec::new(), 0); windows]));
+    let permits = Arc::new(tokio::sync::Semaphore::new(max_in_flight));
+    let record = move |results: &std::sync::Mutex<Vec<Window>>, w: usize, latency: Option<u32>| {
+        if let Ok(mut results) = results.lock() {
+            let slot = &mut results[w.min(windows - 1)];
+            match latency {
+                Some(micros) => slot.0.push(micros),
+                None => slot.1 += 1,
+            }
+        }
+    };
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0u64.. {
+        let offset = Duration::from_secs_f64(n as f64 / rate);
+        if offset >= duration {
+            break;
+        }
+        let due = start + offset;
+        tokio::time::sleep_until(due.into()).await;
+        let w = (offset.as_secs_f64() / window.as_secs_f64()) as usize;
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            record(&results, w, None);
+            continue;
+        };
+        let (request, results) = (request.clone(), results.clone());
+        tasks.spawn(async move {
+            let ok = request(n).await;
+            let micros = u32::try_from(due.elapsed().as_micros()).unwrap_or(u32::MAX);
+            record(&results, w, ok.then_some(micros));
+            drop(permit);
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let results = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
+    results
+        .into_iter()
+        .map(|(latencies, errors)| summarise(latencies, errors, window.as_secs_f64()))
+        .collect()
+}

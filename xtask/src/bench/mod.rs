@@ -9,10 +9,12 @@ mod bare;
 mod load;
 mod report;
 mod rss;
+mod scenarios;
 
 use std::time::Duration;
 
 use crate::{project, XtaskError};
+use leads_e2e_tests::Backend;
 pub use load::Measurement;
 pub use report::{Ratio, Report, Row};
 
@@ -25,6 +27,10 @@ pub struct Settings {
     pub warmup: Duration,
     /// Measured time per scenario.
     pub duration: Duration,
+    /// Leads in the largest project.
+    pub largest: u64,
+    /// Length of the sustained fixed-rate run.
+    pub sustained: Duration,
 }
 
 impl Default for Settings {
@@ -33,6 +39,8 @@ impl Default for Settings {
             concurrency: 32,
             warmup: Duration::from_secs(1),
             duration: Duration::from_secs(5),
+            largest: 1_000_000,
+            sustained: Duration::from_secs(60),
         }
     }
 }
@@ -43,7 +51,12 @@ pub fn serve_bare() -> Result<(), XtaskError> {
 }
 
 /// Measures the generated client against hand-written reqwest, on the bare endpoint.
-async fn client_overhead(settings: Settings, report: &mut Report) -> Result<(), XtaskError> {
+/// Answers the generated client's measurement on the bare endpoint: the ceiling the
+/// server's get-by-id is compared with.
+async fn client_overhead(
+    settings: Settings,
+    report: &mut Report,
+) -> Result<Measurement, XtaskError> {
     let (mut child, base_url) = bare::spawn()
         .map_err(|e| XtaskError::Reference(format!("cannot start the bare server: {e}")))?;
     let pid = child.id();
@@ -117,7 +130,7 @@ async fn client_overhead(settings: Settings, report: &mut Report) -> Result<(), 
         backend: "bare axum".to_owned(),
         auth: "none".to_owned(),
         leads: None,
-        measurement: generated,
+        measurement: generated.clone(),
         peak_rss_mib: None,
     });
     report.ratios.push(Ratio::at_most(
@@ -125,6 +138,85 @@ async fn client_overhead(settings: Settings, report: &mut Report) -> Result<(), 
         overhead,
         1.10,
     ));
+    Ok(generated)
+}
+
+/// Share of the mixed load's closed-loop throughput the sustained run offers: one the
+/// machine carries comfortably.
+const SUSTAINED_SHARE: f64 = 0.5;
+
+/// Runs the server scenarios on every available backend and states the ratios.
+async fn server(
+    settings: Settings,
+    ceiling: &Measurement,
+    report: &mut Report,
+) -> Result<(), XtaskError> {
+    for backend in Backend::available() {
+        let sqlite = backend == Backend::Sqlite;
+        let sustained = sqlite.then_some(SUSTAINED_SHARE);
+        let outcome = scenarios::run(backend, settings, sustained, report).await?;
+        let name = if sqlite { "SQLite" } else { "PostgreSQL" };
+        let per_ceiling =
+            |m: &Measurement| m.requests_per_second / ceiling.requests_per_second.max(f64::EPSILON);
+        report.ratios.push(Ratio::at_least(
+            &format!("{name}: get by id, JWT / bare axum, req/s"),
+            per_ceiling(&outcome.get_jwt),
+            0.70,
+        ));
+        report.ratios.push(Ratio::at_least(
+            &format!("{name}: get by id, Basic / bare axum, req/s"),
+            per_ceiling(&outcome.get_basic),
+            0.50,
+        ));
+        if let (Some((_, small)), Some((_, large))) = (
+            outcome.first_page_p50_ms.first(),
+            outcome.first_page_p50_ms.last(),
+        ) {
+            report.ratios.push(Ratio::at_most(
+                &format!(
+                    "{name}: first page p50, {} / {} leads",
+                    outcome.first_page_p50_ms.last().map_or(0, |s| s.0),
+                    outcome.first_page_p50_ms.first().map_or(0, |s| s.0)
+                ),
+                large / small.max(f64::EPSILON),
+                2.0,
+            ));
+        }
+        report.ratios.push(Ratio::at_most(
+            &format!(
+                "{name}: CSV export of {} leads, server RSS growth, MiB",
+                outcome.export_rows
+            ),
+            outcome.export_rss_growth_mib,
+            32.0,
+        ));
+        if sqlite {
+            report.ratios.push(Ratio::at_least(
+                "SQLite: durable creates per second, 64 clients",
+                outcome.creates_per_second,
+                5000.0,
+            ));
+        }
+        if let (Some(first), Some(worst)) = (
+            outcome.sustained.first(),
+            outcome
+                .sustained
+                .iter()
+                .map(|m| m.p99_ms)
+                .max_by(f64::total_cmp),
+        ) {
+            report.ratios.push(Ratio::at_most(
+                &format!("{name}: sustained load, worst window p99 / first window p99"),
+                worst / first.p99_ms.max(f64::EPSILON),
+                2.0,
+            ));
+            report.ratios.push(Ratio::at_most(
+                &format!("{name}: sustained load, errors"),
+                outcome.sustained.iter().map(|m| m.errors).sum::<u64>() as f64,
+                0.0,
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -161,7 +253,10 @@ pub fn run(settings: Settings) -> Result<(), XtaskError> {
         .build()
         .map_err(|e| XtaskError::Reference(format!("cannot start a runtime: {e}")))?;
     let mut report = Report::default();
-    runtime.block_on(client_overhead(settings, &mut report))?;
+    runtime.block_on(async {
+        let ceiling = client_overhead(settings, &mut report).await?;
+        server(settings, &ceiling, &mut report).await
+    })?;
     print!("{}", report.table());
     let dir = project::root().join("target").join("bench");
     report.write(&dir).map_err(|source| XtaskError::Write {

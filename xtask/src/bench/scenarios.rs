@@ -1,0 +1,565 @@
+//! The reference server's scenarios on one backend, measured with the generated client.
+//!
+//! One project is seeded in bulk (`leads-server admin seed`, not one HTTP call per lead)
+//! to 10k, then 100k, then 1M leads; the first page is measured at each size, and every
+//! other scenario at 1M. The server is the release build, started on port 0.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use leads_client::types::{LeadCreate, LeadUpdate, LeadUpdateFullname, Tag};
+use leads_client::{Auth, Client};
+use leads_e2e_tests::{admin, Backend, Database, Server};
+
+use super::load::{self, Measurement};
+use super::report::{Report, Row};
+use super::{rss, Settings};
+use crate::XtaskError;
+
+/// Project sizes at which the first page is measured; the last is the size of every
+/// other scenario.
+fn sizes(largest: u64) -> [u64; 3] {
+    [largest / 100, largest / 10, largest]
+}
+
+/// Concurrent clients of the create scenario.
+const CREATE_CLIENTS: usize = 64;
+
+/// The page the deep-page scenario asks for: 40% of the way into `leads` leads.
+fn deep_page(leads: u64) -> i32 {
+    i32::try_from(leads / 100).unwrap_or(i32::MAX)
+}
+
+/// What every scenario on one backend shares.
+struct Target {
+    backend: &'static str,
+    database: Database,
+    server: Option<Server>,
+    /// The running server's process id.
+    pid: u32,
+    project: String,
+    owner_email: String,
+    password: String,
+    token: String,
+    jwt: Client,
+    basic: Client,
+    /// Ids of existing leads, for reads and updates.
+    ids: Arc<Vec<String>>,
+    /// The email of one existing lead, for the email filter.
+    email: String,
+}
+
+/// What the ratios need from one backend's run.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub get_jwt: Measurement,
+    pub get_basic: Measurement,
+    /// First-page p50 at each of [`SIZES`].
+    pub first_page_p50_ms: Vec<(u64, f64)>,
+    pub creates_per_second: f64,
+    pub export_rss_growth_mib: f64,
+    pub export_rows: u64,
+    pub mixed: Measurement,
+    /// The sustained run's windows, when it ran.
+    pub sustained: Vec<Measurement>,
+}
+
+fn failed(what: &str, error: impl std::fmt::Display) -> XtaskError {
+    XtaskError::Reference(format!("bench: {what}: {error}"))
+}
+
+/// Runs every server scenario on `backend`, adding rows to `report`. With
+/// `sustained_share`, the mixed load also runs for `settings.sustained` at that share of the
+/// throughput it reached.
+pub async fn run(
+    backend: Backend,
+    settings: Settings,
+    sustained_share: Option<f64>,
+    report: &mut Report,
+) -> Result<Outcome, XtaskError> {
+    let mut target = Target::prepare(backend)?;
+    let mut outcome = Outcome::default();
+    let mut seeded = 0;
+    for size in sizes(settings.largest) {
+        target.seed(size - seeded)?;
+        seeded = size;
+        target.refresh_samples().await?;
+        let m = target
+            .measure(
+                settings,
+                settings.concurrency,
+                report,
+                "list first page",
+                "jwt",
+                Some(size),
+                {
+                    let (client, project) = (target.jwt.clone(), target.project.clone());
+                    move |_| {
+                        let (client, project) = (client.clone(), project.clone());
+                        async move {
+                            client
+                                .list_leads()
+                                .project_id(project.as_str())
+                                .send()
+                                .await
+                                .is_ok_and(|page| page.leads.len() == 40 && page.count >= size)
+                        }
+                    }
+                },
+            )
+            .await;
+        outcome.first_page_p50_ms.push((size, m.p50_ms));
+    }
+    let leads = Some(seeded);
+
+    outcome.get_jwt = target.get_by_id(settings, report, "jwt", leads).await;
+    outcome.get_basic = target.get_by_id(settings, report, "basic", leads).await;
+    target.filters(settings, report, leads).await?;
+    target.deep_page(settings, report, seeded).await;
+    outcome.mixed = target.mixed(settings, report, leads).await?;
+    if let Some(share) = sustained_share {
+        let rate = (outcome.mixed.requests_per_second * share).max(1.0);
+        outcome.sustained = target
+            .sustained(rate, settings.sustained, report, leads)
+            .await?;
+    }
+    let (rows, growth) = target.export(report, leads).await?;
+    outcome.export_rows = rows;
+    outcome.export_rss_growth_mib = growth;
+    outcome.creates_per_second = target.create(settings, report).await.requests_per_second;
+    Ok(outcome)
+}
+
+impl Target {
+    /// A fresh database with one project and its owner; the server starts after seeding.
+    fn prepare(backend: Backend) -> Result<Self, XtaskError> {
+        let database = Database::create(backend).map_err(|e| failed("database", e))?;
+        let run = |args: &[&str]| admin(&database, args).map_err(|e| failed("admin", e));
+        let password = leads_e2e_tests::unique("bench-pw");
+        let owner_email = "owner@bench.test".to_owned();
+        run(&["user", "add", &owner_email, "--password", &password])?;
+        let project = run(&["project", "add", "Bench"])?;
+        run(&["member", "add", &project, &owner_email, "--role", "owner"])?;
+        let token = run(&["token", &owner_email])?;
+        let unstarted = Client::new("http://127.0.0.1:9/v1");
+        Ok(Target {
+            backend: match backend {
+                Backend::Sqlite => "sqlite",
+                Backend::Postgres => "postgres",
+            },
+            database,
+            server: None,
+            pid: 0,
+            project,
+            owner_email,
+            password,
+            token,
+            jwt: unstarted.clone(),
+            basic: unstarted,
+            ids: Arc::default(),
+            email: String::new(),
+        })
+    }
+
+    /// Adds `count` leads in bulk, with the server stopped as an operator would, and
+    /// starts it again so it plans with the statistics the seeding refreshed.
+    fn seed(&mut self, count: u64) -> Result<(), XtaskError> {
+        let started = Instant::now();
+        if let Some(server) = self.server.take() {
+            server.kill_hard();
+        }
+        admin(
+            &self.database,
+            &[
+                "seed",
+                &self.project,
+                &self.owner_email,
+                "--count",
+                &count.to_string(),
+            ],
+        )
+        .map_err(|e| failed("seed", e))?;
+        eprintln!(
+            "bench: {}: seeded {count} leads in {:.1} s",
+            self.backend,
+            started.elapsed().as_secs_f64()
+        );
+        self.start()
+    }
+
+    /// Starts the server and its clients.
+    fn start(&mut self) -> Result<(), XtaskError> {
+        let server = Server::start(&self.database, &[]).map_err(|e| failed("server", e))?;
+        self.jwt = server.client(Auth::jwt(&self.token));
+        self.basic = server.client(Auth::basic(&self.owner_email, &self.password));
+        self.pid = server.pid();
+        self.server = Some(server);
+        Ok(())
+    }
+
+    /// Reads the first page's ids and an email to aim reads and filters at.
+    async fn refresh_samples(&mut self) -> Result<(), XtaskError> {
+        let page = self
+            .jwt
+            .list_leads()
+            .project_id(self.project.as_str())
+            .limit(std::num::NonZeroU32::new(100).unwrap_or(std::num::NonZeroU32::MIN))
+            .send()
+            .await
+            .map_err(|e| failed("first page", e))?
+            .into_inner();
+        self.ids = Arc::new(page.leads.iter().map(|l| l.id.to_string()).collect());
+        self.email = page
+            .leads
+            .iter()
+            .find_map(|l| l.email.as_ref().map(|e| e.to_string()))
+            .unwrap_or_default();
+        Ok(())
+    }
+
+    /// Drives `request` and records a row with the server's peak RSS.
+    #[allow(clippy::too_many_arguments)]
+    async fn measure<F, Fut>(
+        &self,
+        settings: Settings,
+        concurrency: usize,
+        report: &mut Report,
+        scenario: &str,
+        auth: &str,
+        leads: Option<u64>,
+        request: F,
+    ) -> Measurement
+    where
+        F: Fn(u64) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = bool> + Send,
+    {
+        let sampler = rss::PeakSampler::start(self.pid);
+        let m = load::drive(concurrency, settings.warmup, settings.duration, request).await;
+        let peak = sampler.finish();
+        eprintln!(
+            "bench: {}: {scenario} ({auth}): {:.0} req/s, p50 {:.2} ms, {} errors",
+            self.backend, m.requests_per_second, m.p50_ms, m.errors
+        );
+        report.rows.push(Row {
+            scenario: scenario.to_owned(),
+            backend: self.backend.to_owned(),
+            auth: auth.to_owned(),
+            leads,
+            measurement: m.clone(),
+            peak_rss_mib: Some(peak as f64 / 1_048_576.0),
+        });
+        m
+    }
+
+    async fn get_by_id(
+        &self,
+        settings: Settings,
+        report: &mut Report,
+        auth: &str,
+        leads: Option<u64>,
+    ) -> Measurement {
+        let client = if auth == "basic" {
+            self.basic.clone()
+        } else {
+            self.jwt.clone()
+        };
+        let (project, ids) = (self.project.clone(), self.ids.clone());
+        self.measure(
+            settings,
+            settings.concurrency,
+            report,
+            "get lead by id",
+            auth,
+            leads,
+            move |n| {
+                let (client, project, ids) = (client.clone(), project.clone(), ids.clone());
+                async move {
+                    let id = &ids[n as usize % ids.len()];
+                    client
+                        .get_lead()
+                        .project_id(project.as_str())
+                        .id(id.as_str())
+                        .send()
+                        .await
+                        .is_ok()
+                }
+            },
+        )
+        .await
+    }
+
+    async fn filters(
+        &self,
+        settings: Settings,
+        report: &mut Report,
+        leads: Option<u64>,
+    ) -> Result<(), XtaskError> {
+        let tag: Tag = "cohort-7".parse().map_err(|e| failed("tag", e))?;
+        type Filter = for<'a> fn(
+            leads_client::builder::ListLeads<'a>,
+            &str,
+            &Tag,
+        ) -> leads_client::builder::ListLeads<'a>;
+        let cases: [(&str, Filter); 3] = [
+            ("list by email", |b, email, _| b.email(email)),
+            ("list by full_text", |b, _, _| b.full_text("Rossi")),
+            ("list by tags", |b, _, tag| b.tags(vec![tag.clone()])),
+        ];
+        for (scenario, filter) in cases {
+            let (client, project) = (self.jwt.clone(), self.project.clone());
+            let (email, tag) = (self.email.clone(), tag.clone());
+            self.measure(
+                settings,
+                settings.concurrency,
+                report,
+                scenario,
+                "jwt",
+                leads,
+                move |_| {
+                    let (client, project, email, tag) =
+                        (client.clone(), project.clone(), email.clone(), tag.clone());
+                    async move {
+                        filter(
+                            client.list_leads().project_id(project.as_str()),
+                            &email,
+                            &tag,
+                        )
+                        .send()
+                        .await
+                        .is_ok_and(|page| !page.leads.is_empty())
+                    }
+                },
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    async fn deep_page(&self, settings: Settings, report: &mut Report, seeded: u64) {
+        let (client, project) = (self.jwt.clone(), self.project.clone());
+        let page = deep_page(seeded);
+        let leads = Some(seeded);
+        let scenario = format!("list page {page}");
+        self.measure(
+            settings,
+            settings.concurrency,
+            report,
+            &scenario,
+            "jwt",
+            leads,
+            move |_| {
+                let (client, project) = (client.clone(), project.clone());
+                async move {
+                    client
+                        .list_leads()
+                        .project_id(project.as_str())
+                        .page(page)
+                        .send()
+                        .await
+                        .is_ok_and(|page| page.leads.len() == 40)
+                }
+            },
+        )
+        .await;
+    }
+
+    /// 80% reads (half by id, the rest first pages), 20% writes (creates and updates).
+    async fn mixed(
+        &self,
+        settings: Settings,
+        report: &mut Report,
+        leads: Option<u64>,
+    ) -> Result<Measurement, XtaskError> {
+        let request = mixed_request(self)?;
+        Ok(self
+            .measure(
+                settings,
+                settings.concurrency,
+                report,
+                "mixed 80% read / 20% write",
+                "jwt",
+                leads,
+                request,
+            )
+            .await)
+    }
+
+    async fn create(&self, settings: Settings, report: &mut Report) -> Measurement {
+        let (client, project) = (self.jwt.clone(), self.project.clone());
+        self.measure(
+            settings,
+            CREATE_CLIENTS,
+            report,
+            "create lead",
+            "jwt",
+            None,
+            move |n| {
+                let (client, project) = (client.clone(), project.clone());
+                async move { create(&client, &project, n).await }
+            },
+        )
+        .await
+    }
+
+    /// Streams the whole project as CSV once; answers the rows and the server's RSS
+    /// growth over its level before the export, in MiB.
+    async fn export(
+        &self,
+        report: &mut Report,
+        leads: Option<u64>,
+    ) -> Result<(u64, f64), XtaskError> {
+        let pid = self.pid;
+        let before = rss::current(pid);
+        let sampler = rss::PeakSampler::start(pid);
+        let started = Instant::now();
+        let body = self
+            .jwt
+            .export_leads_csv()
+            .project_id(self.project.as_str())
+            .send()
+            .await
+            .map_err(|e| failed("export", e))?
+            .into_inner()
+            .into_inner();
+        let (bytes, newlines) = body
+            .try_fold((0u64, 0u64), |(bytes, lines), chunk| async move {
+                let newlines = chunk.iter().filter(|b| **b == b'\n').count() as u64;
+                Ok((bytes + chunk.len() as u64, lines + newlines))
+            })
+            .await
+            .map_err(|e| failed("export stream", e))?;
+        let seconds = started.elapsed().as_secs_f64();
+        let peak = sampler.finish();
+        let rows = newlines.saturating_sub(1);
+        let growth = peak.saturating_sub(before) as f64 / 1_048_576.0;
+        eprintln!(
+            "bench: {}: CSV export: {rows} rows, {:.1} MiB in {seconds:.1} s, RSS +{growth:.1} MiB",
+            self.backend,
+            bytes as f64 / 1_048_576.0
+        );
+        let ms = seconds * 1000.0;
+        report.rows.push(Row {
+            scenario: "CSV export (rows/s)".to_owned(),
+            backend: self.backend.to_owned(),
+            auth: "jwt".to_owned(),
+            leads,
+            measurement: Measurement {
+                ok: rows,
+                errors: 0,
+                seconds,
+                requests_per_second: rows as f64 / seconds.max(f64::EPSILON),
+                p50_ms: ms,
+                p99_ms: ms,
+            },
+            peak_rss_mib: Some(peak as f64 / 1_048_576.0),
+        });
+        Ok((rows, growth))
+    }
+}
+
+/// Creates one lead; answers whether it was acknowledged.
+async fn create(client: &Client, project: &str, n: u64) -> bool {
+    let body = LeadCreate::builder()
+        .lead_id(format!("bench-{n}"))
+        .fullname(format!("Bench Lead {n}").parse().ok())
+        .email(format!("bench{n}@bench.test").parse().ok());
+    client
+        .create_lead()
+        .project_id(project)
+        .body(body)
+        .send()
+        .await
+        .is_ok()
+}
+
+/// The mixed scenario's request: by `n % 10`, one create, one update, five reads by id
+/// and three first pages.
+fn mixed_request(
+    target: &Target,
+) -> Result<
+    impl Fn(u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
+        + Send
+        + Sync
+        + 'static,
+    XtaskError,
+> {
+    let fullname: LeadUpdateFullname = "Renamed Lead".parse().map_err(|e| failed("name", e))?;
+    let (client, project, ids) = (
+        target.jwt.clone(),
+        target.project.clone(),
+        target.ids.clone(),
+    );
+    Ok(move |n: u64| {
+        let (client, project, ids, fullname) = (
+            client.clone(),
+            project.clone(),
+            ids.clone(),
+            fullname.clone(),
+        );
+        Box::pin(async move {
+            let id = ids[n as usize % ids.len()].clone();
+            match n % 10 {
+                0 => create(&client, &project, n).await,
+                1 => client
+                    .update_lead()
+                    .project_id(project.as_str())
+                    .id(id.as_str())
+                    .body(LeadUpdate::builder().fullname(Some(fullname)))
+                    .send()
+                    .await
+                    .is_ok(),
+                2..=6 => client
+                    .get_lead()
+                    .project_id(project.as_str())
+                    .id(id.as_str())
+                    .send()
+                    .await
+                    .is_ok(),
+                _ => client
+                    .list_leads()
+                    .project_id(project.as_str())
+                    .send()
+                    .await
+                    .is_ok(),
+            }
+        }) as std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
+    })
+}
+
+/// The windows the sustained run is measured in.
+const SUSTAINED_WINDOW: Duration = Duration::from_secs(10);
+
+impl Target {
+    /// Runs the mixed load at a fixed `rate` for `duration`; answers each window's
+    /// measurement.
+    async fn sustained(
+        &self,
+        rate: f64,
+        duration: Duration,
+        report: &mut Report,
+        leads: Option<u64>,
+    ) -> Result<Vec<Measurement>, XtaskError> {
+        let request = mixed_request(self)?;
+        let sampler = rss::PeakSampler::start(self.pid);
+        let windows = load::drive_at_rate(rate, duration, SUSTAINED_WINDOW, 256, request).await;
+        let peak = sampler.finish() as f64 / 1_048_576.0;
+        for (i, m) in windows.iter().enumerate() {
+            let from = i as u64 * SUSTAINED_WINDOW.as_secs();
+            let to = from + SUSTAINED_WINDOW.as_secs();
+            eprintln!(
+                "bench: {}: sustained {rate:.0}/s, {from}-{to} s: p50 {:.2} ms, p99 {:.2} ms, {} errors",
+                self.backend, m.p50_ms, m.p99_ms, m.errors
+            );
+            report.rows.push(Row {
+                scenario: format!("sustained mixed {rate:.0}/s, {from}-{to} s"),
+                backend: self.backend.to_owned(),
+                auth: "jwt".to_owned(),
+                leads,
+                measurement: m.clone(),
+                peak_rss_mib: Some(peak),
+            });
+        }
+        Ok(windows)
+    }
+}
