@@ -5,9 +5,9 @@
 //! rather than allocate 19 MiB per request.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-use std::sync::LazyLock;
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::sync::{LazyLock, Mutex};
 use tokio::sync::Semaphore;
 
 /// Bounds the argon2 runs in flight to the cores that can run them.
@@ -51,14 +51,59 @@ pub async fn verify(password: String, hash: String) -> bool {
         .unwrap_or(false)
 }
 
+/// Argon2 working memory kept for the next verification. Freed and reallocated on every
+/// run, 19 MiB blocks stay in the C allocator's arenas (its mmap threshold rises to fit
+/// them), and a burst grew the server by hundreds of MiB; reused, the memory is bounded by
+/// the runs in flight, at most one per core.
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Runs `work` with `blocks` of reusable argon2 memory.
+fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+    let spare = MEMORY.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut memory = spare.unwrap_or_default();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let result = work(&mut memory[..blocks]);
+    MEMORY
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(memory);
+    result
+}
+
+/// What `PasswordVerifier::verify_password` does, on reusable memory: recompute the hash
+/// with the stored parameters and salt, and compare in constant time.
 fn verify_now(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let Ok(version) = parsed
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+    else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut computed = vec![0u8; expected.len()];
+    let hashed = with_memory(argon2.params().block_count(), |memory| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut computed, memory)
+    });
+    // `Output`'s equality is constant-time.
+    hashed.is_ok() && Output::new(&computed).is_ok_and(|computed| computed == expected)
 }
 
 #[cfg(test)]
@@ -72,6 +117,24 @@ mod tests {
         assert!(verify("s3cret".into(), h.clone()).await);
         assert!(!verify("S3cret".into(), h).await);
         assert!(!verify("s3cret".into(), "not a hash".into()).await);
+    }
+
+    #[test]
+    fn hashes_with_other_parameters_and_variants_verify() {
+        for (algorithm, m_cost) in [
+            (Algorithm::Argon2id, 8 * 1024),
+            (Algorithm::Argon2i, 32 * 1024),
+            (Algorithm::Argon2d, 4 * 1024),
+        ] {
+            let params = Params::new(m_cost, 1, 1, None).unwrap();
+            let salt = SaltString::generate(&mut OsRng);
+            let stored = Argon2::new(algorithm, Version::V0x13, params)
+                .hash_password(b"pa55word", &salt)
+                .unwrap()
+                .to_string();
+            assert!(verify_now("pa55word", &stored), "{stored}");
+            assert!(!verify_now("pa55worD", &stored), "{stored}");
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
