@@ -3,8 +3,9 @@
 //! Every caller value goes in as a bound parameter; only fixed SQL fragments chosen from
 //! closed enums are pasted into the text, so no filter value can act as an operator.
 
-use super::model::{LeadQuery, SortField, StatusFilter, STATUS_DELETED};
+use super::model::{JsonObject, Lead, LeadQuery, SortField, StatusFilter, STATUS_DELETED};
 use super::text::query_words;
+use sqlx::types::Json;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// The SQL that differs between the backends.
@@ -12,6 +13,58 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 pub(crate) enum Dialect {
     Sqlite,
     Postgres,
+}
+
+/// The `INSERT` of whole leads as one statement, one row per lead, for both backends: a
+/// create is the one-row case, a bulk load the many-row one. `tags` binds the tags column
+/// (JSON text on SQLite, `text[]` on PostgreSQL). Each row takes 23 parameters.
+pub(crate) fn insert_leads<'a, DB, Tags>(
+    leads: &'a [Lead],
+    tags: impl Fn(&'a Lead) -> Tags,
+) -> QueryBuilder<DB>
+where
+    DB: Database,
+    &'a String: Encode<'a, DB> + Type<DB>,
+    &'a Option<String>: Encode<'a, DB> + Type<DB>,
+    String: Encode<'a, DB> + Type<DB>,
+    Option<String>: Encode<'a, DB> + Type<DB>,
+    i32: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+    Tags: Encode<'a, DB> + Type<DB>,
+    Json<&'a JsonObject>: Encode<'a, DB> + Type<DB>,
+    Option<Json<&'a JsonObject>>: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(
+        "INSERT INTO leads (id, project_id, lead_id, fullname, email, phone, company, note, \
+         street_address, city, region, zipcode, country, tags, status, attributes, properties, \
+         created_by, created_at, updated_at, version, email_key, search) ",
+    );
+    qb.push_values(leads, |mut row, lead| {
+        row.push_bind(&lead.id)
+            .push_bind(&lead.project_id)
+            .push_bind(&lead.lead_id)
+            .push_bind(&lead.fullname)
+            .push_bind(&lead.email)
+            .push_bind(&lead.phone)
+            .push_bind(&lead.company)
+            .push_bind(&lead.note)
+            .push_bind(&lead.street_address)
+            .push_bind(&lead.city)
+            .push_bind(&lead.region)
+            .push_bind(&lead.zipcode)
+            .push_bind(&lead.country)
+            .push_bind(tags(lead))
+            .push_bind(lead.status)
+            .push_bind(Json(&lead.attributes))
+            .push_bind(lead.properties.as_ref().map(Json))
+            .push_bind(&lead.created_by)
+            .push_bind(lead.created_at.timestamp_millis())
+            .push_bind(lead.updated_at.timestamp_millis())
+            .push_bind(lead.version)
+            .push_bind(lead.email_key())
+            .push_bind(lead.search_text());
+    });
+    qb
 }
 
 /// Builds the query answering how many leads match `query` in `project_id`.

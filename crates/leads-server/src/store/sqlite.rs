@@ -9,7 +9,7 @@ use super::group_commit::GroupCommit;
 use super::model::{
     JsonObject, Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User,
 };
-use super::query::{count_query, push_order, push_where, Dialect};
+use super::query::{count_query, insert_leads, push_order, push_where, Dialect};
 use super::stream::spawn_rows;
 use super::{apply_edit, from_millis, new_object_id, now, StoreError};
 use futures::stream::{BoxStream, TryStreamExt};
@@ -277,37 +277,10 @@ impl SqliteStore {
         const ROWS_PER_STATEMENT: usize = 1_000;
         let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
         for chunk in leads.chunks(ROWS_PER_STATEMENT) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO leads (id, project_id, lead_id, fullname, email, phone, company, \
-                 note, street_address, city, region, zipcode, country, tags, status, attributes, \
-                 properties, created_by, created_at, updated_at, version, email_key, search) ",
-            );
-            qb.push_values(chunk, |mut row, lead| {
-                row.push_bind(lead.id.clone())
-                    .push_bind(lead.project_id.clone())
-                    .push_bind(lead.lead_id.clone())
-                    .push_bind(lead.fullname.clone())
-                    .push_bind(lead.email.clone())
-                    .push_bind(lead.phone.clone())
-                    .push_bind(lead.company.clone())
-                    .push_bind(lead.note.clone())
-                    .push_bind(lead.street_address.clone())
-                    .push_bind(lead.city.clone())
-                    .push_bind(lead.region.clone())
-                    .push_bind(lead.zipcode.clone())
-                    .push_bind(lead.country.clone())
-                    .push_bind(Json(lead.tags.clone()))
-                    .push_bind(lead.status)
-                    .push_bind(Json(lead.attributes.clone()))
-                    .push_bind(lead.properties.clone().map(Json))
-                    .push_bind(lead.created_by.clone())
-                    .push_bind(lead.created_at.timestamp_millis())
-                    .push_bind(lead.updated_at.timestamp_millis())
-                    .push_bind(lead.version)
-                    .push_bind(lead.email_key())
-                    .push_bind(lead.search_text());
-            });
-            qb.build().execute(&mut *tx).await?;
+            insert_leads::<Sqlite, _>(chunk, |lead| Json(&lead.tags))
+                .build()
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -450,37 +423,10 @@ pub(super) async fn insert_lead(
     conn: &mut sqlx::SqliteConnection,
     lead: &Lead,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO leads (id, project_id, lead_id, fullname, email, phone, company, note, \
-         street_address, city, region, zipcode, country, tags, status, attributes, properties, \
-         created_by, created_at, updated_at, version, email_key, search) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&lead.id)
-    .bind(&lead.project_id)
-    .bind(&lead.lead_id)
-    .bind(&lead.fullname)
-    .bind(&lead.email)
-    .bind(&lead.phone)
-    .bind(&lead.company)
-    .bind(&lead.note)
-    .bind(&lead.street_address)
-    .bind(&lead.city)
-    .bind(&lead.region)
-    .bind(&lead.zipcode)
-    .bind(&lead.country)
-    .bind(Json(&lead.tags))
-    .bind(lead.status)
-    .bind(Json(&lead.attributes))
-    .bind(lead.properties.as_ref().map(Json))
-    .bind(&lead.created_by)
-    .bind(lead.created_at.timestamp_millis())
-    .bind(lead.updated_at.timestamp_millis())
-    .bind(lead.version)
-    .bind(lead.email_key())
-    .bind(lead.search_text())
-    .execute(conn)
-    .await?;
+    insert_leads::<Sqlite, _>(std::slice::from_ref(lead), |lead| Json(&lead.tags))
+        .build()
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
