@@ -8,27 +8,23 @@
 //! stored hash, so the old entries stop matching at once, even when another process
 //! changed it. Memberships are never cached: roles are read on every request.
 
+use super::ttl::TtlSet;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 type Key = [u8; 32];
 
 /// The verification cache.
 pub struct BasicCache {
     secret: [u8; 32],
-    ttl: Duration,
-    capacity: usize,
-    entries: Mutex<HashMap<Key, Instant>>,
+    verified: TtlSet<Key>,
 }
 
 impl std::fmt::Debug for BasicCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BasicCache")
-            .field("ttl", &self.ttl)
-            .field("capacity", &self.capacity)
+            .field("verified", &self.verified)
             .finish_non_exhaustive()
     }
 }
@@ -38,9 +34,7 @@ impl BasicCache {
     pub fn new(ttl: Duration, capacity: usize) -> Self {
         BasicCache {
             secret: rand::random(),
-            ttl,
-            capacity,
-            entries: Mutex::new(HashMap::new()),
+            verified: TtlSet::new(ttl, capacity),
         }
     }
 
@@ -57,49 +51,29 @@ impl BasicCache {
 
     /// Whether this password was verified against this stored hash within the TTL.
     pub fn hit(&self, user_id: &str, stored_hash: &str, password: &str) -> bool {
-        let key = self.key(user_id, stored_hash, password);
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(&key) {
-            Some(expires) if *expires > Instant::now() => true,
-            Some(_) => {
-                entries.remove(&key);
-                false
-            }
-            None => false,
-        }
+        self.verified
+            .contains(&self.key(user_id, stored_hash, password))
     }
 
     /// Records a successful verification.
     pub fn insert(&self, user_id: &str, stored_hash: &str, password: &str) {
-        let key = self.key(user_id, stored_hash, password);
-        let now = Instant::now();
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= self.capacity {
-            entries.retain(|_, expires| *expires > now);
-            if entries.len() >= self.capacity {
-                // Still full of live entries: start over rather than grow.
-                entries.clear();
-            }
-        }
-        entries.insert(key, now + self.ttl);
+        self.verified
+            .insert(self.key(user_id, stored_hash, password));
     }
 
     /// Forgets every entry (e.g. after a password change in this process).
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.verified.clear();
     }
 
     /// How many entries are held.
     pub fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.verified.len()
     }
 
     /// Whether the cache is empty.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.verified.is_empty()
     }
 }
 

@@ -7,12 +7,12 @@
 
 mod cache;
 pub mod password;
-mod subjects;
 pub mod token;
+mod ttl;
 
 pub use cache::BasicCache;
-use subjects::KnownSubjects;
 pub use token::{Claims, TokenKeys};
+use ttl::TtlSet;
 
 use crate::store::{Role, Store, StoreError, User};
 use base64::engine::general_purpose::STANDARD;
@@ -91,8 +91,10 @@ pub struct Authenticator {
     store: Store,
     keys: TokenKeys,
     cache: BasicCache,
-    /// Token subjects recently found to exist.
-    subjects: KnownSubjects,
+    /// Token subjects recently found to exist, so a token on every request does not cost a
+    /// user lookup on every request. Only existence, never a role: roles are read on every
+    /// request, and a deleted user's memberships go with it.
+    subjects: TtlSet<String>,
     /// Verified against when the email is unknown, so the answer takes as long as for a
     /// known email with a wrong password.
     dummy_hash: String,
@@ -123,7 +125,7 @@ impl Authenticator {
             store,
             keys: TokenKeys::new(&secret, token_ttl),
             cache: BasicCache::new(CACHE_TTL, CACHE_CAPACITY),
-            subjects: KnownSubjects::new(CACHE_TTL, CACHE_CAPACITY),
+            subjects: TtlSet::new(CACHE_TTL, CACHE_CAPACITY),
             dummy_hash,
         })
     }
@@ -152,7 +154,7 @@ impl Authenticator {
                     if self.store.user_by_id(&claims.sub).await?.is_none() {
                         return Err(AuthError::Unauthenticated);
                     }
-                    self.subjects.insert(&claims.sub);
+                    self.subjects.insert(claims.sub.clone());
                 }
                 Ok(Principal {
                     user_id: claims.sub,
