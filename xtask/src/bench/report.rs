@@ -49,6 +49,16 @@ impl Ratio {
         }
     }
 
+    /// A ratio shown for reference, with no target.
+    pub fn reference(name: &str, value: f64) -> Self {
+        Self {
+            name: name.to_owned(),
+            value,
+            target: "-".to_owned(),
+            met: true,
+        }
+    }
+
     /// A ratio that must be at most `maximum`.
     pub fn at_most(name: &str, value: f64, maximum: f64) -> Self {
         Self {
@@ -112,7 +122,11 @@ impl Report {
                     ratio.name,
                     ratio.value,
                     ratio.target,
-                    if ratio.met { "yes" } else { "NO" }
+                    match (ratio.target.as_str(), ratio.met) {
+                        ("-", _) => "-",
+                        (_, true) => "yes",
+                        (_, false) => "NO",
+                    }
                 );
             }
         }

@@ -53,6 +53,8 @@ struct Target {
 /// What the ratios need from one backend's run.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// `/healthz`: the server's whole HTTP stack and one `SELECT 1`, no auth.
+    pub health: Measurement,
     pub get_jwt: Measurement,
     pub get_basic: Measurement,
     /// First-page p50 at each of [`SIZES`].
@@ -86,37 +88,21 @@ pub async fn run(
         seeded = size;
         target.refresh_samples().await?;
         let m = target
-            .measure(
-                settings,
-                settings.concurrency,
-                report,
-                "list first page",
-                "jwt",
-                Some(size),
-                {
-                    let (client, project) = (target.jwt.clone(), target.project.clone());
-                    move |_| {
-                        let (client, project) = (client.clone(), project.clone());
-                        async move {
-                            client
-                                .list_leads()
-                                .project_id(project.as_str())
-                                .send()
-                                .await
-                                .is_ok_and(|page| page.leads.len() == 40 && page.count >= size)
-                        }
-                    }
-                },
-            )
+            .list_page(settings, report, "list first page", 0, size)
             .await;
         outcome.first_page_p50_ms.push((size, m.p50_ms));
     }
     let leads = Some(seeded);
 
+    outcome.health = target.health(settings, report).await;
     outcome.get_jwt = target.get_by_id(settings, report, "jwt", leads).await;
     outcome.get_basic = target.get_by_id(settings, report, "basic", leads).await;
     target.filters(settings, report, leads).await?;
-    target.deep_page(settings, report, seeded).await;
+    let page = deep_page(seeded);
+    let scenario = format!("list page {page}");
+    target
+        .list_page(settings, report, &scenario, page, seeded)
+        .await;
     outcome.mixed = target.mixed(settings, report, leads).await?;
     if let Some(share) = sustained_share {
         let rate = (outcome.mixed.requests_per_second * share).max(1.0);
@@ -252,6 +238,37 @@ impl Target {
         m
     }
 
+    /// Measures `/healthz`, the server's stack and one trivial query: the ceiling of any
+    /// operation that needs the database, between the bare endpoint and a real operation.
+    async fn health(&self, settings: Settings, report: &mut Report) -> Measurement {
+        let url = self
+            .server
+            .as_ref()
+            .map(|server| server.base_url.replace("/v1", "/healthz"))
+            .unwrap_or_default();
+        let http = reqwest::Client::new();
+        let request = move |_| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                match http.get(&url).send().await {
+                    Ok(answer) => answer.status().is_success() && answer.bytes().await.is_ok(),
+                    Err(_) => false,
+                }
+            }
+        };
+        let concurrency = settings.concurrency;
+        self.measure(
+            settings,
+            concurrency,
+            report,
+            "health check (SELECT 1)",
+            "none",
+            None,
+            request,
+        )
+        .await
+    }
+
     async fn get_by_id(
         &self,
         settings: Settings,
@@ -336,32 +353,39 @@ impl Target {
         Ok(())
     }
 
-    async fn deep_page(&self, settings: Settings, report: &mut Report, seeded: u64) {
+    /// Measures reading page `page` (40 leads) of a project of `leads` leads.
+    async fn list_page(
+        &self,
+        settings: Settings,
+        report: &mut Report,
+        scenario: &str,
+        page: i32,
+        leads: u64,
+    ) -> Measurement {
         let (client, project) = (self.jwt.clone(), self.project.clone());
-        let page = deep_page(seeded);
-        let leads = Some(seeded);
-        let scenario = format!("list page {page}");
+        let request = move |_| {
+            let (client, project) = (client.clone(), project.clone());
+            async move {
+                client
+                    .list_leads()
+                    .project_id(project.as_str())
+                    .page(page)
+                    .send()
+                    .await
+                    .is_ok_and(|answer| answer.leads.len() == 40 && answer.count >= leads)
+            }
+        };
+        let concurrency = settings.concurrency;
         self.measure(
             settings,
-            settings.concurrency,
+            concurrency,
             report,
-            &scenario,
+            scenario,
             "jwt",
-            leads,
-            move |_| {
-                let (client, project) = (client.clone(), project.clone());
-                async move {
-                    client
-                        .list_leads()
-                        .project_id(project.as_str())
-                        .page(page)
-                        .send()
-                        .await
-                        .is_ok_and(|page| page.leads.len() == 40)
-                }
-            },
+            Some(leads),
+            request,
         )
-        .await;
+        .await
     }
 
     /// 80% reads (half by id, the rest first pages), 20% writes (creates and updates).
