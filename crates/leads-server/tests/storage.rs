@@ -35,6 +35,7 @@ storage_suite!(
     export_streams_matching_leads_in_order,
     users,
     memberships,
+    a_lead_read_carries_the_readers_role,
     settings_first_value_wins,
 );
 
@@ -814,6 +815,58 @@ async fn users(store: Store) {
         .await
         .unwrap());
     assert_eq!(store.count_users().await.unwrap(), 1);
+}
+
+/// The read by id answers the role and the lead in one query: the lead only from the
+/// project of the address, the role only of that project, and nothing to a stranger.
+async fn a_lead_read_carries_the_readers_role(store: Store) {
+    let a = project(&store).await;
+    let b = project(&store).await;
+    let member = store.create_user("reader@example.com", "h").await.unwrap();
+    let stranger = store
+        .create_user("stranger@example.com", "h")
+        .await
+        .unwrap();
+    store
+        .set_membership(&a, &member.id, Role::Agent)
+        .await
+        .unwrap();
+    store
+        .set_membership(&b, &member.id, Role::Guest)
+        .await
+        .unwrap();
+    let in_a = create(&store, &a, new_lead("in-a")).await;
+    let in_b = create(&store, &b, new_lead("in-b")).await;
+
+    assert_eq!(
+        store
+            .lead_for_member(&member.id, &a, &in_a.id)
+            .await
+            .unwrap(),
+        Some((Role::Agent, Some(in_a.clone())))
+    );
+    assert_eq!(
+        store
+            .lead_for_member(&member.id, &a, &in_b.id)
+            .await
+            .unwrap(),
+        Some((Role::Agent, None)),
+        "another project's lead is not found through this one"
+    );
+    assert_eq!(
+        store
+            .lead_for_member(&member.id, &b, &in_b.id)
+            .await
+            .unwrap(),
+        Some((Role::Guest, Some(in_b)))
+    );
+    assert_eq!(
+        store
+            .lead_for_member(&stranger.id, &a, &in_a.id)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn memberships(store: Store) {

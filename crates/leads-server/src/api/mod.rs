@@ -85,6 +85,21 @@ macro_rules! respond {
     };
 }
 
+/// Passes a role of `min` or higher; refuses a lower one or none.
+fn require(role: Option<Role>, min: Role) -> Result<(), Failure> {
+    match role {
+        None => Err(Failure::Forbidden(
+            "you are not a member of this project".to_owned(),
+        )),
+        Some(role) if role < min => Err(Failure::Forbidden(if min == Role::Owner {
+            "this operation requires the role `owner` in the project".to_owned()
+        } else {
+            format!("this operation requires the role `{min}` or higher in the project")
+        })),
+        Some(_) => Ok(()),
+    }
+}
+
 impl AppState {
     /// The caller's user id, when its role in `project_id` is `min` or higher.
     async fn authorize(
@@ -94,17 +109,8 @@ impl AppState {
         min: Role,
     ) -> Result<String, Failure> {
         let principal = caller.0?;
-        match self.auth.role_in(&principal, project_id).await? {
-            None => Err(Failure::Forbidden(
-                "you are not a member of this project".to_owned(),
-            )),
-            Some(role) if role < min => Err(Failure::Forbidden(if min == Role::Owner {
-                "this operation requires the role `owner` in the project".to_owned()
-            } else {
-                format!("this operation requires the role `{min}` or higher in the project")
-            })),
-            Some(_) => Ok(principal.user_id),
-        }
+        require(self.auth.role_in(&principal, project_id).await?, min)?;
+        Ok(principal.user_id)
     }
 
     /// Applies `edit` to a lead of the project, for a caller with at least `agent`.
@@ -292,14 +298,16 @@ impl LeadsApi for AppState {
 
     async fn get_lead(&self, caller: Caller, path: params::GetLeadPath) -> responses::GetLead {
         let outcome = async {
-            self.authorize(caller, &path.project_id, Role::Agent)
-                .await?;
-            let lead = self
+            // The role check and the read are one query; a lead read for a caller
+            // without the role is dropped unseen.
+            let principal = caller.0?;
+            let found = self
                 .store
-                .get_lead(&path.project_id, &path.id)
-                .await?
-                .ok_or(Failure::NotFound)?;
-            Ok(convert::lead(lead)?)
+                .lead_for_member(&principal.user_id, &path.project_id, &path.id)
+                .await?;
+            let (role, lead) = found.map_or((None, None), |(role, lead)| (Some(role), lead));
+            require(role, Role::Agent)?;
+            Ok(convert::lead(lead.ok_or(Failure::NotFound)?)?)
         };
         respond!(GetLead, outcome.await)
     }

@@ -204,6 +204,18 @@ impl Store {
         dispatch!(self, s => s.get_lead(project_id, id).await)
     }
 
+    /// What a user finds at a lead's address: their role in the project and the lead, if
+    /// the project has it; `None` when the user is no member. One query, so a read by id
+    /// costs one round trip with its role check.
+    pub async fn lead_for_member(
+        &self,
+        user_id: &str,
+        project_id: &str,
+        id: &str,
+    ) -> Result<Option<(Role, Option<Lead>)>, StoreError> {
+        dispatch!(self, s => s.lead_for_member(user_id, project_id, id).await)
+    }
+
     /// Applies `edit` to the lead atomically; `None` when the project has no such lead.
     pub async fn edit_lead(
         &self,

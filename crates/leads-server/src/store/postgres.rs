@@ -271,6 +271,33 @@ impl PgStore {
         row.map(|r| lead_from_row(&r)).transpose()
     }
 
+    pub(super) async fn lead_for_member(
+        &self,
+        user_id: &str,
+        project_id: &str,
+        id: &str,
+    ) -> Result<Option<(Role, Option<Lead>)>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT m.role AS member_role, {LEAD_COLUMNS} FROM memberships m \
+             LEFT JOIN leads l ON l.project_id = m.project_id AND l.id = $1 \
+             WHERE m.project_id = $2 AND m.user_id = $3"
+        )))
+        .bind(id)
+        .bind(project_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let role = parse_role(&row.try_get::<String, _>("member_role")?)?;
+        let lead = match row.try_get::<Option<String>, _>("id")? {
+            Some(_) => Some(lead_from_row(&row)?),
+            None => None,
+        };
+        Ok(Some((role, lead)))
+    }
+
     pub(super) async fn edit_lead(
         &self,
         project_id: &str,
