@@ -50,9 +50,8 @@ pub fn serve_bare() -> Result<(), XtaskError> {
     bare::serve().map_err(|e| XtaskError::Reference(format!("bare server: {e}")))
 }
 
-/// Measures the generated client against hand-written reqwest, on the bare endpoint.
-/// Answers the generated client's measurement on the bare endpoint: the ceiling the
-/// server's get-by-id is compared with.
+/// Measures the generated client against hand-written reqwest, on the bare endpoint, and
+/// answers the generated client's figure: the ceiling the server's get-by-id is held to.
 async fn client_overhead(
     settings: Settings,
     report: &mut Report,
@@ -174,16 +173,12 @@ async fn server(
             per_ceiling(&outcome.get_basic),
             0.50,
         ));
-        if let (Some((_, small)), Some((_, large))) = (
+        if let (Some((fewest, small)), Some((most, large))) = (
             outcome.first_page_p50_ms.first(),
             outcome.first_page_p50_ms.last(),
         ) {
             report.ratios.push(Ratio::at_most(
-                &format!(
-                    "{name}: first page p50, {} / {} leads",
-                    outcome.first_page_p50_ms.last().map_or(0, |s| s.0),
-                    outcome.first_page_p50_ms.first().map_or(0, |s| s.0)
-                ),
+                &format!("{name}: first page p50, {most} / {fewest} leads"),
                 large / small.max(f64::EPSILON),
                 2.0,
             ));

@@ -36,8 +36,6 @@ struct Target {
     backend: &'static str,
     database: Database,
     server: Option<Server>,
-    /// The running server's process id.
-    pid: u32,
     project: String,
     owner_email: String,
     password: String,
@@ -57,12 +55,11 @@ pub struct Outcome {
     pub health: Measurement,
     pub get_jwt: Measurement,
     pub get_basic: Measurement,
-    /// First-page p50 at each of [`SIZES`].
+    /// First-page p50 at each project size, smallest first.
     pub first_page_p50_ms: Vec<(u64, f64)>,
     pub creates_per_second: f64,
     pub export_rss_growth_mib: f64,
     pub export_rows: u64,
-    pub mixed: Measurement,
     /// The sustained run's windows, when it ran.
     pub sustained: Vec<Measurement>,
 }
@@ -103,9 +100,9 @@ pub async fn run(
     target
         .list_page(settings, report, &scenario, page, seeded)
         .await;
-    outcome.mixed = target.mixed(settings, report, leads).await?;
+    let mixed = target.mixed(settings, report, leads).await?;
     if let Some(share) = sustained_share {
-        let rate = (outcome.mixed.requests_per_second * share).max(1.0);
+        let rate = (mixed.requests_per_second * share).max(1.0);
         outcome.sustained = target
             .sustained(rate, settings.sustained, report, leads)
             .await?;
@@ -136,7 +133,6 @@ impl Target {
             },
             database,
             server: None,
-            pid: 0,
             project,
             owner_email,
             password,
@@ -174,12 +170,16 @@ impl Target {
         self.start()
     }
 
+    /// The running server's process id (0 while it is stopped for seeding).
+    fn pid(&self) -> u32 {
+        self.server.as_ref().map_or(0, Server::pid)
+    }
+
     /// Starts the server and its clients.
     fn start(&mut self) -> Result<(), XtaskError> {
         let server = Server::start(&self.database, &[]).map_err(|e| failed("server", e))?;
         self.jwt = server.client(Auth::jwt(&self.token));
         self.basic = server.client(Auth::basic(&self.owner_email, &self.password));
-        self.pid = server.pid();
         self.server = Some(server);
         Ok(())
     }
@@ -220,7 +220,7 @@ impl Target {
         F: Fn(u64) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = bool> + Send,
     {
-        let sampler = rss::PeakSampler::start(self.pid);
+        let sampler = rss::PeakSampler::start(self.pid());
         let m = load::drive(concurrency, settings.warmup, settings.duration, request).await;
         let peak = sampler.finish();
         eprintln!(
@@ -433,7 +433,7 @@ impl Target {
         report: &mut Report,
         leads: Option<u64>,
     ) -> Result<(u64, f64), XtaskError> {
-        let pid = self.pid;
+        let pid = self.pid();
         let before = rss::current(pid);
         let sampler = rss::PeakSampler::start(pid);
         let started = Instant::now();
@@ -565,7 +565,7 @@ impl Target {
         leads: Option<u64>,
     ) -> Result<Vec<Measurement>, XtaskError> {
         let request = mixed_request(self)?;
-        let sampler = rss::PeakSampler::start(self.pid);
+        let sampler = rss::PeakSampler::start(self.pid());
         let windows = load::drive_at_rate(rate, duration, SUSTAINED_WINDOW, 256, request).await;
         let peak = sampler.finish() as f64 / 1_048_576.0;
         for (i, m) in windows.iter().enumerate() {
