@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub use auth::Unauthenticated;
 pub use body::{json_body, optional_json_body, MAX_JSON_DEPTH};
 pub use rejection::Rejection;
-pub use request::{no_query, path_params, query};
+pub use request::{headers, no_query, path_params, query};
 pub use response::{json, stream, ByteStream};
 
 /// The default request body limit, 1 MiB, as the spec documents for 413.

@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 
 use super::ir::{Api, Operation};
 use super::names::ident;
+use super::headers_gen::{header_names, header_struct_name};
 use super::params_gen::{path_struct, query_struct};
 use super::trait_gen::method_name;
 
@@ -169,6 +170,13 @@ fn handler(api: &Api, operation: &Operation) -> TokenStream {
             arguments.push(quote!(query));
         }
         None => steps.push(quote!(#runtime::no_query(&parts)?;)),
+    }
+    if let Some(headers) = header_struct_name(operation) {
+        let names = header_names(operation);
+        steps.push(quote! {
+            let headers: super::params::#headers = #runtime::headers(&parts, #names)?;
+        });
+        arguments.push(quote!(headers));
     }
     match &operation.body {
         Some(body) if body.required => {
