@@ -92,6 +92,68 @@ pub mod types {
             Self(value)
         }
     }
+    ///An idempotency key, 1 to 255 visible ASCII characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for IdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IdempotencyKey> for ::std::string::String {
+        fn from(value: IdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[!-~]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[!-~]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for IdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A lead of a project.
     #[derive(
         ::serde::Deserialize,
@@ -2029,6 +2091,21 @@ replace the stored values whole.
             ::std::borrow::Cow::Borrowed("Direction")
         }
     }
+    impl ::utoipa::PartialSchema for IdempotencyKey {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(255usize))
+                .pattern(Some("^[!-~]+$"))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for IdempotencyKey {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("IdempotencyKey")
+        }
+    }
     impl ::utoipa::PartialSchema for LeadCreateCity {
         fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
             ::utoipa::openapi::schema::ObjectBuilder::new()
@@ -2434,8 +2511,8 @@ impl types::Error {
         }
     }
 }
-/// The path and query parameters of each operation, as typed structs. The router
-/// deserialises them, checking every bound of the spec, before a method runs.
+/// The path, query and header parameters of each operation, as typed structs. The
+/// router deserialises them, checking every bound of the spec, before a method runs.
 pub mod params {
     use super::types;
     /// The path parameters of `listLeads` (`GET /{project_id}/leads`).
@@ -2532,6 +2609,16 @@ pub mod params {
         /// The Project Id is a unique code assigned to your project when you create it in
         /// Tiledesk: 24 lower-case hexadecimal characters.
         pub project_id: types::ObjectId,
+    }
+    /// The header parameters of `createLead` (`POST /{project_id}/leads`).
+    #[derive(::serde::Deserialize, Clone, Debug, Default, PartialEq)]
+    pub struct CreateLeadHeaders {
+        /// A key of the caller's choice, unique per intended create, e.g. a random UUID. The
+        /// same key with the same body, in the same project, within 24 hours, answers the lead
+        /// first created and creates nothing new, on every server of the deployment and across
+        /// restarts; the same key with a different body answers 409.
+        #[serde(rename = "Idempotency-Key", default)]
+        pub idempotency_key: ::std::option::Option<types::IdempotencyKey>,
     }
     /// The path parameters of `exportLeadsCsv` (`GET /{project_id}/leads/csv`).
     #[derive(::serde::Deserialize, Clone, Debug, PartialEq)]
@@ -2718,6 +2805,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for Signin {
         fn into_response(self) -> ::axum::response::Response {
@@ -2756,6 +2848,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -2779,6 +2878,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for ListLeads {
         fn into_response(self) -> ::axum::response::Response {
@@ -2817,6 +2921,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -2837,11 +2948,19 @@ pub mod responses {
         /// 403: The caller is authenticated but is not a member of the project, or its role is
         /// below the one the operation requires.
         Forbidden(types::Error),
+        /// 409: The `Idempotency-Key` was already used in this project, within 24 hours, for a
+        /// create with a different body. Nothing was created.
+        Conflict(types::Error),
         /// 413: The request body is larger than 1 MiB.
         PayloadTooLarge(types::Error),
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for CreateLead {
         fn into_response(self) -> ::axum::response::Response {
@@ -2873,6 +2992,10 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::Conflict(body) => {
+                    ::leads_api::runtime::json(::axum::http::StatusCode::CONFLICT, &body)
+                        .unwrap_or_else(super::reject)
+                }
                 Self::PayloadTooLarge(body) => {
                     ::leads_api::runtime::json(
                             ::axum::http::StatusCode::PAYLOAD_TOO_LARGE,
@@ -2883,6 +3006,13 @@ pub mod responses {
                 Self::InternalServerError(body) => {
                     ::leads_api::runtime::json(
                             ::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
                             &body,
                         )
                         .unwrap_or_else(super::reject)
@@ -2910,6 +3040,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for ExportLeadsCsv {
         fn into_response(self) -> ::axum::response::Response {
@@ -2951,6 +3086,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -2976,6 +3118,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for GetLead {
         fn into_response(self) -> ::axum::response::Response {
@@ -3021,6 +3168,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3048,6 +3202,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for UpdateLead {
         fn into_response(self) -> ::axum::response::Response {
@@ -3100,6 +3259,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3125,6 +3291,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for DeleteLead {
         fn into_response(self) -> ::axum::response::Response {
@@ -3170,6 +3341,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3195,6 +3373,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for DeleteLeadPhysically {
         fn into_response(self) -> ::axum::response::Response {
@@ -3240,6 +3423,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3267,6 +3457,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for AddLeadTags {
         fn into_response(self) -> ::axum::response::Response {
@@ -3319,6 +3514,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3344,6 +3546,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for RemoveLeadTag {
         fn into_response(self) -> ::axum::response::Response {
@@ -3389,6 +3596,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3416,6 +3630,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for MergeLeadAttributes {
         fn into_response(self) -> ::axum::response::Response {
@@ -3468,6 +3687,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3495,6 +3721,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for AddLeadProperties {
         fn into_response(self) -> ::axum::response::Response {
@@ -3547,6 +3778,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3574,6 +3812,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for MergeLeadProperties {
         fn into_response(self) -> ::axum::response::Response {
@@ -3622,6 +3865,13 @@ pub mod responses {
                 Self::InternalServerError(body) => {
                     ::leads_api::runtime::json(
                             ::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
                             &body,
                         )
                         .unwrap_or_else(super::reject)
@@ -3748,6 +3998,10 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Unknown body fields are rejected with 400 rather than silently dropped, so a typo
     /// such as `fullanem` is reported.
     ///
+    /// With an `Idempotency-Key`, a retried create is safe: the same key with the same body,
+    /// in the same project, within 24 hours, answers the lead first created and creates
+    /// nothing; the same key with another body answers 409.
+    ///
     /// Requires the role `agent` or higher in the project.
     ///
     /// `POST /{project_id}/leads`
@@ -3755,6 +4009,7 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         principal: Self::Principal,
         path: params::CreateLeadPath,
+        headers: params::CreateLeadHeaders,
         body: types::LeadCreate,
     ) -> responses::CreateLead;
     /// Export leads as CSV
@@ -4104,9 +4359,13 @@ mod handlers {
                 )
                 .await?;
             ::leads_api::runtime::no_query(&parts)?;
+            let headers: super::params::CreateLeadHeaders = ::leads_api::runtime::headers(
+                &parts,
+                &["Idempotency-Key"],
+            )?;
             let body = ::leads_api::runtime::json_body(&parts, body, state.body_limit)
                 .await?;
-            let response = state.api.create_lead(principal, path, body).await;
+            let response = state.api.create_lead(principal, path, headers, body).await;
             Ok::<_, ::leads_api::runtime::Rejection>(response.into_response())
         };
         run.await.unwrap_or_else(super::reject)

@@ -14,7 +14,11 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
         .with_interface(progenitor_impl::InterfaceStyle::Builder)
         .with_tag(progenitor_impl::TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        // The client carries its retry policy, and the crate sends every request through
+        // its own `ClientHooks::exec`, which retries; without that impl it does not build.
+        .with_inner_type(quote::quote!(crate::RetryPolicy))
+        .with_hooks(progenitor_impl::HooksMode::Expected);
     let mut generator = progenitor_impl::Generator::new(&settings);
     // progenitor asserts on some unsupported shapes; turn a panic into an error naming it.
     let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -93,7 +93,7 @@ impl<'a> Runner<'a> {
         };
         builder
             .build()
-            .unwrap_or_else(|_| Client::new(&self.proxy.base_url))
+            .unwrap_or_else(|_| Client::anonymous(&self.proxy.base_url))
     }
 
     fn fail(&mut self, operation: &str, case: &str, expected: u16, detail: String) {
