@@ -436,7 +436,7 @@ async fn every_authentication_failure_is_401() {
         .await
         .unwrap()
         .unwrap();
-    let good = keys.issue(&owner.id).unwrap();
+    let good = keys.issue(&owner.id, owner.credential_version).unwrap();
     assert_eq!(
         raw(&w.server, &path, Some(&format!("JWT {good}"))).await,
         200
@@ -446,7 +446,7 @@ async fn every_authentication_failure_is_401() {
         b"some other secret, long enough for HS256",
         std::time::Duration::from_secs(60),
     )
-    .issue(&owner.id)
+    .issue(&owner.id, owner.credential_version)
     .unwrap();
     let parts: Vec<&str> = good.split('.').collect();
     let now = jsonwebtoken::get_current_timestamp();
@@ -467,9 +467,11 @@ async fn every_authentication_failure_is_401() {
             sub: owner.id.clone(),
             iat: now - 7200,
             exp: now - 3600,
+            ver: owner.credential_version,
         })
         .unwrap();
-    let unknown_user = keys.issue("5b55e806c93dde00143163dc").unwrap();
+    let unknown_user = keys.issue("5b55e806c93dde00143163dc", 0).unwrap();
+    let other_version = keys.issue(&owner.id, owner.credential_version + 1).unwrap();
     let basic = |user: &str, pw: &str| format!("Basic {}", base64_std(&format!("{user}:{pw}")));
     let cases = [
         ("no credentials", None),
@@ -492,6 +494,7 @@ async fn every_authentication_failure_is_401() {
         ("expired", Some(format!("Bearer {expired}"))),
         ("garbage token", Some("JWT not.a.token".to_owned())),
         ("user gone", Some(format!("JWT {unknown_user}"))),
+        ("another credential version", Some(format!("JWT {other_version}"))),
     ];
     for (case, header) in cases {
         assert_eq!(
