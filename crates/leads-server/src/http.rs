@@ -145,7 +145,9 @@ pub fn app_with(lifecycle: Arc<Lifecycle>, config: HttpConfig) -> Router {
                         .level(Level::INFO)
                         .latency_unit(LatencyUnit::Millis),
                 )
-                .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
+                                // Faults are logged at ERROR where they happen; a 503 while starting,
+                // draining or busy is expected, so the answer itself is a warning.
+                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(middleware::from_fn(record_metrics))

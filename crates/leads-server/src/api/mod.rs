@@ -54,7 +54,7 @@ impl From<StoreError> for Failure {
 impl From<StoreError> for Fault {
     fn from(error: StoreError) -> Self {
         if error.is_transient() {
-            if matches!(error, StoreError::Database(sqlx::Error::PoolTimedOut)) {
+            if error.is_pool_timeout() {
                 crate::metrics::global().pool_timeout();
             }
             tracing::warn!(%error, "storage unavailable; answering 503");

@@ -76,6 +76,15 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// Whether no connection was free within the acquire timeout.
+    pub fn is_pool_timeout(&self) -> bool {
+        match self {
+            StoreError::Database(error) => matches!(error, sqlx::Error::PoolTimedOut),
+            StoreError::Batch(error) => matches!(**error, sqlx::Error::PoolTimedOut),
+            _ => false,
+        }
+    }
 }
 
 fn is_transient(error: &sqlx::Error) -> bool {
