@@ -2,7 +2,7 @@
 // change the spec or the generator, then run `cargo xtask codegen`.
 
 /// The models of `components/schemas`. Deserialising one checks every constraint
-/// of its schema: patterns, lengths, bounds, enums and unknown fields.
+/// of its schema: patterns, lengths, bounds, enums, unknown fields and `null`.
 pub mod types {
     ///`1` ascending, `-1` descending.
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -55,7 +55,142 @@ pub mod types {
         ///Always `false`.
         pub success: bool,
     }
-    ///A free-form JSON object; its keys and values are the caller's.
+    ///`ExportLeadsCsvEmail`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ExportLeadsCsvEmail(::std::string::String);
+    impl ::std::ops::Deref for ExportLeadsCsvEmail {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ExportLeadsCsvEmail> for ::std::string::String {
+        fn from(value: ExportLeadsCsvEmail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ExportLeadsCsvEmail {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 320usize {
+                return Err("longer than 320 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ExportLeadsCsvEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ExportLeadsCsvEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExportLeadsCsvEmail {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ExportLeadsCsvFullText`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ExportLeadsCsvFullText(::std::string::String);
+    impl ::std::ops::Deref for ExportLeadsCsvFullText {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ExportLeadsCsvFullText> for ::std::string::String {
+        fn from(value: ExportLeadsCsvFullText) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ExportLeadsCsvFullText {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ExportLeadsCsvFullText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ExportLeadsCsvFullText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExportLeadsCsvFullText {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**A free-form JSON object; its keys and values are the caller's, and are kept as
+sent: any key, any value, U+0000 included.
+
+* Numbers are read as IEEE 754 double-precision values, as JavaScript reads them:
+  integers are kept exactly up to 64 bits, every other number as the nearest double
+  (and answered in its shortest form, e.g. `1.5e300`). A number beyond the range of
+  a double, such as `1e400`, answers 400.
+* Arrays and objects may nest at most 64 deep in a request body; deeper bodies
+  answer 400.
+* Strings must be valid Unicode: an escaped lone surrogate such as `"\ud800"`
+  answers 400.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -168,13 +303,25 @@ pub mod types {
         #[schema(value_type = Object)]
         pub attributes: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///City.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub city: ::std::option::Option<::std::string::String>,
         ///The lead's company.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub company: ::std::option::Option<::std::string::String>,
         ///Country.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub country: ::std::option::Option<::std::string::String>,
         ///When the lead was created (ISO-8601, UTC).
         #[serde(rename = "createdAt")]
@@ -183,10 +330,18 @@ pub mod types {
         #[serde(rename = "createdBy")]
         pub created_by: ::std::string::String,
         ///The lead's email address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub email: ::std::option::Option<::std::string::String>,
         ///The lead's full name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub fullname: ::std::option::Option<::std::string::String>,
         ///The `_id` field (`ObjectId`).
         #[serde(rename = "_id")]
@@ -196,25 +351,43 @@ pub mod types {
         ///The external id of the lead, e.g. the chat requester's id. Not unique.
         pub lead_id: ::std::string::String,
         ///A free-text note about the lead.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub note: ::std::option::Option<::std::string::String>,
         ///The lead's phone number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub phone: ::std::option::Option<::std::string::String>,
         ///Free-form properties, kept apart from `attributes`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[schema(value_type = Object)]
         pub properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Region, state or province.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub region: ::std::option::Option<::std::string::String>,
         ///The `status` field (`::std::option::Option<LeadStatus>`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub status: ::std::option::Option<LeadStatus>,
         ///Street and number.
         #[serde(
             rename = "streetAddress",
-            skip_serializing_if = "::std::option::Option::is_none"
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
         )]
         pub street_address: ::std::option::Option<::std::string::String>,
         ///The lead's tags, in the order they were added, without duplicates.
@@ -229,10 +402,17 @@ through this API (update, merge, tags, soft delete).
         #[serde(rename = "__v")]
         pub v: u64,
         ///Postal code, kept as a string so that leading zeros survive.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub zipcode: ::std::option::Option<::std::string::String>,
     }
-    ///A new lead. Only `lead_id` is required.
+    /**A new lead. Only `lead_id` is required. No field may be `null`: leave out a field
+the lead does not have. Text fields may hold any Unicode character except U+0000,
+which storage cannot keep.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -243,44 +423,78 @@ through this API (update, merge, tags, soft delete).
     )]
     #[serde(deny_unknown_fields)]
     pub struct LeadCreate {
-        ///Free-form attributes.
+        ///Free-form attributes, following the rules of `FreeForm`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[schema(value_type = Object)]
         pub attributes: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///City.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub city: ::std::option::Option<LeadCreateCity>,
         ///The lead's company.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub company: ::std::option::Option<LeadCreateCompany>,
         ///Country.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub country: ::std::option::Option<LeadCreateCountry>,
-        ///The lead email address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        ///The lead's email address.
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub email: ::std::option::Option<LeadCreateEmail>,
-        ///The lead fullname.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        ///The lead's full name.
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub fullname: ::std::option::Option<LeadCreateFullname>,
         ///The external id of the lead. Need not be unique.
         pub lead_id: LeadCreateLeadId,
         ///A free-text note about the lead.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub note: ::std::option::Option<LeadCreateNote>,
         ///The lead's phone number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub phone: ::std::option::Option<LeadCreatePhone>,
-        ///Free-form properties.
+        ///Free-form properties, following the rules of `FreeForm`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[schema(value_type = Object)]
         pub properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Region, state or province.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub region: ::std::option::Option<LeadCreateRegion>,
         ///Street and number.
         #[serde(
             rename = "streetAddress",
-            skip_serializing_if = "::std::option::Option::is_none"
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
         )]
         pub street_address: ::std::option::Option<LeadCreateStreetAddress>,
         ///Initial tags; duplicates are dropped, order is kept.
@@ -288,8 +502,12 @@ through this API (update, merge, tags, soft delete).
         #[serde(deserialize_with = "::leads_api::runtime::params::list::<_, _, 0, 100>")]
         #[schema(max_items = 100usize)]
         pub tags: ::std::vec::Vec<Tag>,
-        ///Postal code, as a string.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        ///Postal code, as a string, so that leading zeros survive.
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub zipcode: ::std::option::Option<LeadCreateZipcode>,
     }
     ///City.
@@ -314,6 +532,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -369,6 +592,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -423,6 +651,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -454,7 +687,7 @@ through this API (update, merge, tags, soft delete).
                 })
         }
     }
-    ///The lead email address.
+    ///The lead's email address.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateEmail(::std::string::String);
@@ -476,6 +709,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 320usize {
                 return Err("longer than 320 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -508,7 +746,7 @@ through this API (update, merge, tags, soft delete).
                 })
         }
     }
-    ///The lead fullname.
+    ///The lead's full name.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateFullname(::std::string::String);
@@ -530,6 +768,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -588,6 +831,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -641,6 +889,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 4096usize {
                 return Err("longer than 4096 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -696,6 +949,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() > 64usize {
                 return Err("longer than 64 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -749,6 +1007,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -804,6 +1067,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -835,7 +1103,7 @@ through this API (update, merge, tags, soft delete).
                 })
         }
     }
-    ///Postal code, as a string.
+    ///Postal code, as a string, so that leading zeros survive.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateZipcode(::std::string::String);
@@ -857,6 +1125,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 32usize {
                 return Err("longer than 32 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -946,8 +1219,16 @@ restorable).
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
-    /**The fields to change. Fields left out keep their values; `attributes` and `tags`
-replace the stored values whole.
+    /**The changes to make. Every field is in one of three states:
+
+* left out: the field keeps its value;
+* `null`: the field is cleared: a text field becomes absent, `tags` and
+  `attributes` become empty;
+* a value: the field is set to it. `tags` and `attributes` replace the stored
+  values whole, so `[]` and `{}` empty them.
+
+`status` cannot be `null`, because a lead always has a status. Text fields may
+hold any Unicode character except U+0000, which storage cannot keep.
 */
     #[derive(
         ::serde::Deserialize,
@@ -960,53 +1241,77 @@ replace the stored values whole.
     )]
     #[serde(deny_unknown_fields)]
     pub struct LeadUpdate {
-        ///The new attributes, replacing the old whole.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[schema(value_type = Object)]
-        pub attributes: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///City.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub city: ::std::option::Option<LeadUpdateCity>,
-        ///The lead's company.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<LeadUpdateCompany>,
-        ///Country.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub country: ::std::option::Option<LeadUpdateCountry>,
-        ///The lead's email address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<LeadUpdateEmail>,
-        ///The lead's full name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fullname: ::std::option::Option<LeadUpdateFullname>,
-        ///A free-text note about the lead.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub note: ::std::option::Option<LeadUpdateNote>,
-        ///The lead's phone number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<LeadUpdatePhone>,
-        ///Region, state or province.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub region: ::std::option::Option<LeadUpdateRegion>,
+        /**The new attributes, replacing the old whole. `{}` and `null` remove every
+attribute. Values follow the rules of `FreeForm`.
+*/
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<Object>)]
+        pub attributes: Nullable<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///City. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<LeadUpdateCity>)]
+        pub city: Nullable<LeadUpdateCity>,
+        ///The lead's company. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<LeadUpdateCompany>)]
+        pub company: Nullable<LeadUpdateCompany>,
+        ///Country. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<LeadUpdateCountry>)]
+        pub country: Nullable<LeadUpdateCountry>,
+        ///The lead's email address. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<LeadUpdateEmail>)]
+        pub email: Nullable<LeadUpdateEmail>,
+        ///The lead's full name. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<LeadUpdateFullname>)]
+        pub fullname: Nullable<LeadUpdateFullname>,
+        ///A free-text note about the lead. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<LeadUpdateNote>)]
+        pub note: Nullable<LeadUpdateNote>,
+        ///The lead's phone number. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<LeadUpdatePhone>)]
+        pub phone: Nullable<LeadUpdatePhone>,
+        ///Region, state or province. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<LeadUpdateRegion>)]
+        pub region: Nullable<LeadUpdateRegion>,
         ///The `status` field (`::std::option::Option<LeadStatus>`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
         pub status: ::std::option::Option<LeadStatus>,
-        ///Street and number.
+        ///Street and number. `null` clears it.
         #[serde(
             rename = "streetAddress",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "Nullable::is_absent"
         )]
-        pub street_address: ::std::option::Option<LeadUpdateStreetAddress>,
-        ///The new tags, replacing the old; duplicates are dropped.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "::leads_api::runtime::params::list::<_, _, 0, 100>")]
+        #[schema(value_type = Option<LeadUpdateStreetAddress>)]
+        pub street_address: Nullable<LeadUpdateStreetAddress>,
+        /**The new tags, replacing the old; duplicates are dropped. `[]` and `null` remove
+every tag.
+*/
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<::std::vec::Vec<Tag>>)]
+        #[serde(
+            deserialize_with = "::leads_api::runtime::params::nullable_list::<_, _, _, 0, 100>"
+        )]
         #[schema(max_items = 100usize)]
-        pub tags: ::std::vec::Vec<Tag>,
-        ///Postal code, as a string.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub zipcode: ::std::option::Option<LeadUpdateZipcode>,
+        pub tags: Nullable<::std::vec::Vec<Tag>>,
+        ///Postal code, as a string, so that leading zeros survive. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schema(value_type = Option<LeadUpdateZipcode>)]
+        pub zipcode: Nullable<LeadUpdateZipcode>,
     }
-    ///City.
+    ///City. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCity(::std::string::String);
@@ -1028,6 +1333,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1060,7 +1370,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///The lead's company.
+    ///The lead's company. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCompany(::std::string::String);
@@ -1082,6 +1392,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1114,7 +1429,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///Country.
+    ///Country. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCountry(::std::string::String);
@@ -1136,6 +1451,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1168,7 +1488,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///The lead's email address.
+    ///The lead's email address. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateEmail(::std::string::String);
@@ -1190,6 +1510,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 320usize {
                 return Err("longer than 320 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1222,7 +1547,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///The lead's full name.
+    ///The lead's full name. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateFullname(::std::string::String);
@@ -1244,6 +1569,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1276,7 +1606,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///A free-text note about the lead.
+    ///A free-text note about the lead. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateNote(::std::string::String);
@@ -1298,6 +1628,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 4096usize {
                 return Err("longer than 4096 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1330,7 +1665,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///The lead's phone number.
+    ///The lead's phone number. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdatePhone(::std::string::String);
@@ -1352,6 +1687,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 64usize {
                 return Err("longer than 64 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1384,7 +1724,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///Region, state or province.
+    ///Region, state or province. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateRegion(::std::string::String);
@@ -1406,6 +1746,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1438,7 +1783,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///Street and number.
+    ///Street and number. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateStreetAddress(::std::string::String);
@@ -1460,6 +1805,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1492,7 +1842,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///Postal code, as a string.
+    ///Postal code, as a string, so that leading zeros survive. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateZipcode(::std::string::String);
@@ -1515,6 +1865,11 @@ replace the stored values whole.
             if value.chars().count() > 32usize {
                 return Err("longer than 32 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -1535,6 +1890,130 @@ replace the stored values whole.
         }
     }
     impl<'de> ::serde::Deserialize<'de> for LeadUpdateZipcode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListLeadsEmail`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ListLeadsEmail(::std::string::String);
+    impl ::std::ops::Deref for ListLeadsEmail {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListLeadsEmail> for ::std::string::String {
+        fn from(value: ListLeadsEmail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListLeadsEmail {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 320usize {
+                return Err("longer than 320 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListLeadsEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListLeadsEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListLeadsEmail {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListLeadsFullText`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ListLeadsFullText(::std::string::String);
+    impl ::std::ops::Deref for ListLeadsFullText {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListLeadsFullText> for ::std::string::String {
+        fn from(value: ListLeadsFullText) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListLeadsFullText {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListLeadsFullText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListLeadsFullText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListLeadsFullText {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -1750,6 +2229,11 @@ replace the stored values whole.
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -1928,7 +2412,9 @@ replace the stored values whole.
             value.parse()
         }
     }
-    ///A tag, 1 to 100 characters. A tag cannot contain a comma.
+    /**A tag, 1 to 100 characters. A tag cannot contain a comma (the CSV export joins tags
+with commas) nor U+0000.
+*/
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct Tag(::std::string::String);
@@ -1955,9 +2441,9 @@ replace the stored values whole.
                 return Err("shorter than 1 characters".into());
             }
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[^,]+$").unwrap() });
+            { ::regress::Regex::new("^[^,\\u0000]+$").unwrap() });
             if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[^,]+$\"".into());
+                return Err("doesn't match pattern \"^[^,\\u0000]+$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -2071,6 +2557,84 @@ replace the stored values whole.
             }
         }
     }
+    /// A property that may be left out, sent as `null`, or given a value: three
+    /// states, where `Option` has two. Generated for the spec's optional, `nullable`
+    /// properties, whose descriptions say what `null` does.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+    pub enum Nullable<T> {
+        /// Left out of the JSON object.
+        #[default]
+        Absent,
+        /// Sent as `null`.
+        Null,
+        /// Sent with a value.
+        Value(T),
+    }
+    impl<T> ::std::convert::From<T> for Nullable<T> {
+        fn from(value: T) -> Self {
+            Nullable::Value(value)
+        }
+    }
+    impl<T> Nullable<T> {
+        /// Whether the property was left out.
+        pub fn is_absent(&self) -> bool {
+            matches!(self, Nullable::Absent)
+        }
+        /// Whether the property was sent as `null`.
+        pub fn is_null(&self) -> bool {
+            matches!(self, Nullable::Null)
+        }
+        /// The value, if one was given.
+        pub fn value(&self) -> ::std::option::Option<&T> {
+            match self {
+                Nullable::Value(value) => ::std::option::Option::Some(value),
+                _ => ::std::option::Option::None,
+            }
+        }
+        /// Borrows the value, keeping the state.
+        pub fn as_ref(&self) -> Nullable<&T> {
+            match self {
+                Nullable::Absent => Nullable::Absent,
+                Nullable::Null => Nullable::Null,
+                Nullable::Value(value) => Nullable::Value(value),
+            }
+        }
+        /// Maps the value, keeping the state.
+        pub fn map<U, F: ::std::ops::FnOnce(T) -> U>(self, f: F) -> Nullable<U> {
+            match self {
+                Nullable::Absent => Nullable::Absent,
+                Nullable::Null => Nullable::Null,
+                Nullable::Value(value) => Nullable::Value(f(value)),
+            }
+        }
+    }
+    impl<T: ::serde::Serialize> ::serde::Serialize for Nullable<T> {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Nullable::Absent | Nullable::Null => serializer.serialize_none(),
+                Nullable::Value(value) => serializer.serialize_some(value),
+            }
+        }
+    }
+    impl<'de, T: ::serde::Deserialize<'de>> ::serde::Deserialize<'de> for Nullable<T> {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::std::option::Option::<T>::deserialize(deserializer)
+                .map(|value| value.map_or(Nullable::Null, Nullable::Value))
+        }
+    }
+    impl<T> ::leads_api::runtime::ThreeState<T> for Nullable<T> {
+        fn null() -> Self {
+            Nullable::Null
+        }
+        fn value(value: T) -> Self {
+            Nullable::Value(value)
+        }
+    }
     impl ::utoipa::PartialSchema for Direction {
         fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
             ::utoipa::openapi::schema::ObjectBuilder::new()
@@ -2089,6 +2653,36 @@ replace the stored values whole.
     impl ::utoipa::ToSchema for Direction {
         fn name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("Direction")
+        }
+    }
+    impl ::utoipa::PartialSchema for ExportLeadsCsvEmail {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(320usize))
+                .pattern(Some("^[^\\u0000]*$"))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for ExportLeadsCsvEmail {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("ExportLeadsCsvEmail")
+        }
+    }
+    impl ::utoipa::PartialSchema for ExportLeadsCsvFullText {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(200usize))
+                .pattern(Some("^[^\\u0000]*$"))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for ExportLeadsCsvFullText {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("ExportLeadsCsvFullText")
         }
     }
     impl ::utoipa::PartialSchema for IdempotencyKey {
@@ -2112,7 +2706,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2127,7 +2721,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2142,7 +2736,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2157,7 +2751,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(320usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2172,7 +2766,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2187,7 +2781,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(Some(1usize))
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2202,7 +2796,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(4096usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2217,7 +2811,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(64usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2232,7 +2826,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2247,7 +2841,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2262,7 +2856,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(32usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2297,7 +2891,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2312,7 +2906,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2327,7 +2921,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2342,7 +2936,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(320usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2357,7 +2951,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2372,7 +2966,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(4096usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2387,7 +2981,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(64usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2402,7 +2996,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2417,7 +3011,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(255usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2432,13 +3026,43 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(None)
                 .max_length(Some(32usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
     impl ::utoipa::ToSchema for LeadUpdateZipcode {
         fn name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("LeadUpdateZipcode")
+        }
+    }
+    impl ::utoipa::PartialSchema for ListLeadsEmail {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(320usize))
+                .pattern(Some("^[^\\u0000]*$"))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for ListLeadsEmail {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("ListLeadsEmail")
+        }
+    }
+    impl ::utoipa::PartialSchema for ListLeadsFullText {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(200usize))
+                .pattern(Some("^[^\\u0000]*$"))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for ListLeadsFullText {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("ListLeadsFullText")
         }
     }
     impl ::utoipa::PartialSchema for ObjectId {
@@ -2462,7 +3086,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(Some(1usize))
                 .max_length(Some(320usize))
-                .pattern(None::<String>)
+                .pattern(Some("^[^\\u0000]*$"))
                 .into()
         }
     }
@@ -2492,7 +3116,7 @@ replace the stored values whole.
                 .schema_type(::utoipa::openapi::schema::Type::String)
                 .min_length(Some(1usize))
                 .max_length(Some(100usize))
-                .pattern(Some("^[^,]+$"))
+                .pattern(Some("^[^,\\u0000]+$"))
                 .into()
         }
     }
@@ -2526,12 +3150,13 @@ pub mod params {
     #[derive(::serde::Deserialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct ListLeadsQuery {
-        /// What field to sort the results by. Defaults to `createdAt`. The same as `sort`;
-        /// when both are given they must agree.
+        /// What field to sort the results by. Defaults to `createdAt`. Another name for
+        /// `sort`: when both are given, `sort` wins, as on Tiledesk's server, which reads
+        /// only `sort`.
         #[serde(rename = "sortField", default)]
         pub sort_field: ::std::option::Option<types::SortField>,
-        /// What field to sort the results by; the name Tiledesk's server reads. The same as
-        /// `sortField`; when both are given they must agree.
+        /// What field to sort the results by; the name Tiledesk's server reads. Another name
+        /// for `sortField`: when both are given, `sort` wins.
         #[serde(default)]
         pub sort: ::std::option::Option<types::SortField>,
         /// Sort direction: `1` for ascending, `-1` for descending order. Defaults to `-1`
@@ -2553,19 +3178,13 @@ pub mod params {
         pub limit: i32,
         /// Search a lead by the email address: only leads whose email equals this one,
         /// compared case-insensitively. Matched literally, never as a pattern.
-        #[serde(
-            default,
-            deserialize_with = "::leads_api::runtime::params::opt_string::<_, 1, 320>"
-        )]
-        pub email: ::std::option::Option<::std::string::String>,
+        #[serde(default)]
+        pub email: ::std::option::Option<types::ListLeadsEmail>,
         /// Words to look for in `fullname` and `email`. A lead matches when it contains any of
         /// the words as a whole word, case-insensitively; `andrea leo` matches `Andrea Rossi`
         /// and `leo@f21.it`, but `andr` matches neither.
-        #[serde(
-            default,
-            deserialize_with = "::leads_api::runtime::params::opt_string::<_, 1, 200>"
-        )]
-        pub full_text: ::std::option::Option<::std::string::String>,
+        #[serde(default)]
+        pub full_text: ::std::option::Option<types::ListLeadsFullText>,
         /// `true`: only leads that have an email. `false`: only leads that have none.
         /// Omitted: no restriction.
         #[serde(default)]
@@ -2631,12 +3250,13 @@ pub mod params {
     #[derive(::serde::Deserialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct ExportLeadsCsvQuery {
-        /// What field to sort the results by. Defaults to `createdAt`. The same as `sort`;
-        /// when both are given they must agree.
+        /// What field to sort the results by. Defaults to `createdAt`. Another name for
+        /// `sort`: when both are given, `sort` wins, as on Tiledesk's server, which reads
+        /// only `sort`.
         #[serde(rename = "sortField", default)]
         pub sort_field: ::std::option::Option<types::SortField>,
-        /// What field to sort the results by; the name Tiledesk's server reads. The same as
-        /// `sortField`; when both are given they must agree.
+        /// What field to sort the results by; the name Tiledesk's server reads. Another name
+        /// for `sortField`: when both are given, `sort` wins.
         #[serde(default)]
         pub sort: ::std::option::Option<types::SortField>,
         /// Sort direction: `1` for ascending, `-1` for descending order. Defaults to `-1`
@@ -2645,19 +3265,13 @@ pub mod params {
         pub direction: ::std::option::Option<types::Direction>,
         /// Search a lead by the email address: only leads whose email equals this one,
         /// compared case-insensitively. Matched literally, never as a pattern.
-        #[serde(
-            default,
-            deserialize_with = "::leads_api::runtime::params::opt_string::<_, 1, 320>"
-        )]
-        pub email: ::std::option::Option<::std::string::String>,
+        #[serde(default)]
+        pub email: ::std::option::Option<types::ExportLeadsCsvEmail>,
         /// Words to look for in `fullname` and `email`. A lead matches when it contains any of
         /// the words as a whole word, case-insensitively; `andrea leo` matches `Andrea Rossi`
         /// and `leo@f21.it`, but `andr` matches neither.
-        #[serde(
-            default,
-            deserialize_with = "::leads_api::runtime::params::opt_string::<_, 1, 200>"
-        )]
-        pub full_text: ::std::option::Option<::std::string::String>,
+        #[serde(default)]
+        pub full_text: ::std::option::Option<types::ExportLeadsCsvFullText>,
         /// `true`: only leads that have an email. `false`: only leads that have none.
         /// Omitted: no restriction.
         #[serde(default)]
@@ -2796,7 +3410,8 @@ pub mod responses {
         /// 200: Signed in. The body carries the token and the user's memberships.
         Ok(types::SigninResponse),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -2868,7 +3483,8 @@ pub mod responses {
         /// 200: One page of leads.
         Ok(types::LeadList),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -2941,7 +3557,8 @@ pub mod responses {
         /// 200: The lead as created.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3030,7 +3647,8 @@ pub mod responses {
         /// 200: The leads as CSV, streamed.
         Ok(CsvBody),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3106,7 +3724,8 @@ pub mod responses {
         /// 200: The lead.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3188,7 +3807,8 @@ pub mod responses {
         /// 200: The lead after the update.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3279,7 +3899,8 @@ pub mod responses {
         /// 200: The lead, now with status `1000`.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3361,7 +3982,8 @@ pub mod responses {
         /// 200: The lead as it was before removal.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3443,7 +4065,8 @@ pub mod responses {
         /// 200: The lead with its tags after the append.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3534,7 +4157,8 @@ pub mod responses {
         /// 200: The lead without the tag.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3616,7 +4240,8 @@ pub mod responses {
         /// 200: The lead after the merge.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3707,7 +4332,8 @@ pub mod responses {
         /// 200: The lead after the merge.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3798,7 +4424,8 @@ pub mod responses {
         /// 200: The lead after the merge.
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
-        /// unknown field, or a parameter that is unknown or out of range.
+        /// unknown field, a `null` where the schema does not allow one, arrays and objects
+        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4057,9 +4684,10 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> responses::GetLead;
     /// Update a lead
     ///
-    /// Sets the fields present in the body and leaves the others as they are. `attributes`
-    /// and `tags`, when present, replace the stored values whole. Setting `status` to `100`
-    /// restores a soft-deleted lead.
+    /// Changes the fields present in the body and leaves the others as they are: a value
+    /// sets a field, `null` clears it (see `LeadUpdate`). `attributes` and `tags`, when
+    /// present, replace the stored values whole, so `[]`, `{}` and `null` empty them.
+    /// Setting `status` to `100` restores a soft-deleted lead; `status` cannot be `null`.
     ///
     /// Unlike Tiledesk, an unknown id answers 404 and never creates a lead.
     ///
@@ -4131,9 +4759,14 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> responses::RemoveLeadTag;
     /// Merge into a lead's attributes
     ///
-    /// Sets each top-level key of the body in the lead's `attributes`, keeping the keys the
-    /// body does not name (a shallow merge). The merge is atomic: concurrent merges of
-    /// different keys keep every key.
+    /// Merges the body into the lead's `attributes` as a JSON Merge Patch (RFC 7396): a
+    /// key given with a value sets it, a key given as `null` removes it, and the keys the
+    /// body does not name are kept. A nested object merges the same way into the object
+    /// stored under its key. The merge is atomic: concurrent merges of different keys keep
+    /// every key.
+    ///
+    /// Unlike Tiledesk, whose merge is shallow and stores `null` values, a nested object
+    /// is merged rather than replaced, and `null` removes.
     ///
     /// Requires the role `agent` or higher in the project.
     ///
@@ -4146,8 +4779,8 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> responses::MergeLeadAttributes;
     /// Merge into a lead's properties (POST)
     ///
-    /// The same shallow, atomic merge as `mergeLeadProperties`, under `POST`, which
-    /// Tiledesk also accepts.
+    /// The same atomic JSON Merge Patch (RFC 7396) as `mergeLeadProperties`, under `POST`,
+    /// which Tiledesk also accepts.
     ///
     /// Requires the role `agent` or higher in the project.
     ///
@@ -4160,8 +4793,10 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> responses::AddLeadProperties;
     /// Merge into a lead's properties
     ///
-    /// Sets each top-level key of the body in the lead's `properties`, keeping the keys the
-    /// body does not name (a shallow merge). The merge is atomic.
+    /// Merges the body into the lead's `properties` as a JSON Merge Patch (RFC 7396): a
+    /// key given with a value sets it, a key given as `null` removes it, and the keys the
+    /// body does not name are kept. A nested object merges the same way into the object
+    /// stored under its key. The merge is atomic.
     ///
     /// Requires the role `agent` or higher in the project.
     ///

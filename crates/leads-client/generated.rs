@@ -111,6 +111,11 @@ pub mod types {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -168,6 +173,11 @@ pub mod types {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -199,7 +209,18 @@ pub mod types {
                 })
         }
     }
-    ///A free-form JSON object; its keys and values are the caller's.
+    /**A free-form JSON object; its keys and values are the caller's, and are kept as
+sent: any key, any value, U+0000 included.
+
+* Numbers are read as IEEE 754 double-precision values, as JavaScript reads them:
+  integers are kept exactly up to 64 bits, every other number as the nearest double
+  (and answered in its shortest form, e.g. `1.5e300`). A number beyond the range of
+  a double, such as `1e400`, answers 400.
+* Arrays and objects may nest at most 64 deep in a request body; deeper bodies
+  answer 400.
+* Strings must be valid Unicode: an escaped lone surrogate such as `"\ud800"`
+  answers 400.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -379,7 +400,10 @@ through this API (update, merge, tags, soft delete).
             Default::default()
         }
     }
-    ///A new lead. Only `lead_id` is required.
+    /**A new lead. Only `lead_id` is required. No field may be `null`: leave out a field
+the lead does not have. Text fields may hold any Unicode character except U+0000,
+which storage cannot keep.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -390,7 +414,7 @@ through this API (update, merge, tags, soft delete).
     )]
     #[serde(deny_unknown_fields)]
     pub struct LeadCreate {
-        ///Free-form attributes.
+        ///Free-form attributes, following the rules of `FreeForm`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub attributes: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///City.
@@ -402,10 +426,10 @@ through this API (update, merge, tags, soft delete).
         ///Country.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub country: ::std::option::Option<LeadCreateCountry>,
-        ///The lead email address.
+        ///The lead's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<LeadCreateEmail>,
-        ///The lead fullname.
+        ///The lead's full name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fullname: ::std::option::Option<LeadCreateFullname>,
         ///The external id of the lead. Need not be unique.
@@ -416,7 +440,7 @@ through this API (update, merge, tags, soft delete).
         ///The lead's phone number.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<LeadCreatePhone>,
-        ///Free-form properties.
+        ///Free-form properties, following the rules of `FreeForm`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Region, state or province.
@@ -431,7 +455,7 @@ through this API (update, merge, tags, soft delete).
         ///Initial tags; duplicates are dropped, order is kept.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tags: ::std::vec::Vec<Tag>,
-        ///Postal code, as a string.
+        ///Postal code, as a string, so that leading zeros survive.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zipcode: ::std::option::Option<LeadCreateZipcode>,
     }
@@ -463,6 +487,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -518,6 +547,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -572,6 +606,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -603,7 +642,7 @@ through this API (update, merge, tags, soft delete).
                 })
         }
     }
-    ///The lead email address.
+    ///The lead's email address.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateEmail(::std::string::String);
@@ -625,6 +664,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 320usize {
                 return Err("longer than 320 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -657,7 +701,7 @@ through this API (update, merge, tags, soft delete).
                 })
         }
     }
-    ///The lead fullname.
+    ///The lead's full name.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateFullname(::std::string::String);
@@ -679,6 +723,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -737,6 +786,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -790,6 +844,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 4096usize {
                 return Err("longer than 4096 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -845,6 +904,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() > 64usize {
                 return Err("longer than 64 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -898,6 +962,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -953,6 +1022,11 @@ through this API (update, merge, tags, soft delete).
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -984,7 +1058,7 @@ through this API (update, merge, tags, soft delete).
                 })
         }
     }
-    ///Postal code, as a string.
+    ///Postal code, as a string, so that leading zeros survive.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadCreateZipcode(::std::string::String);
@@ -1006,6 +1080,11 @@ through this API (update, merge, tags, soft delete).
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 32usize {
                 return Err("longer than 32 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1121,8 +1200,16 @@ restorable).
             schema.into()
         }
     }
-    /**The fields to change. Fields left out keep their values; `attributes` and `tags`
-replace the stored values whole.
+    /**The changes to make. Every field is in one of three states:
+
+* left out: the field keeps its value;
+* `null`: the field is cleared: a text field becomes absent, `tags` and
+  `attributes` become empty;
+* a value: the field is set to it. `tags` and `attributes` replace the stored
+  values whole, so `[]` and `{}` empty them.
+
+`status` cannot be `null`, because a lead always has a status. Text fields may
+hold any Unicode character except U+0000, which storage cannot keep.
 */
     #[derive(
         ::serde::Deserialize,
@@ -1135,48 +1222,55 @@ replace the stored values whole.
     )]
     #[serde(deny_unknown_fields)]
     pub struct LeadUpdate {
-        ///The new attributes, replacing the old whole.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub attributes: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///City.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub city: ::std::option::Option<LeadUpdateCity>,
-        ///The lead's company.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<LeadUpdateCompany>,
-        ///Country.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub country: ::std::option::Option<LeadUpdateCountry>,
-        ///The lead's email address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<LeadUpdateEmail>,
-        ///The lead's full name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fullname: ::std::option::Option<LeadUpdateFullname>,
-        ///A free-text note about the lead.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub note: ::std::option::Option<LeadUpdateNote>,
-        ///The lead's phone number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<LeadUpdatePhone>,
-        ///Region, state or province.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub region: ::std::option::Option<LeadUpdateRegion>,
+        /**The new attributes, replacing the old whole. `{}` and `null` remove every
+attribute. Values follow the rules of `FreeForm`.
+*/
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub attributes: Nullable<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///City. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub city: Nullable<LeadUpdateCity>,
+        ///The lead's company. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub company: Nullable<LeadUpdateCompany>,
+        ///Country. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub country: Nullable<LeadUpdateCountry>,
+        ///The lead's email address. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub email: Nullable<LeadUpdateEmail>,
+        ///The lead's full name. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub fullname: Nullable<LeadUpdateFullname>,
+        ///A free-text note about the lead. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub note: Nullable<LeadUpdateNote>,
+        ///The lead's phone number. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub phone: Nullable<LeadUpdatePhone>,
+        ///Region, state or province. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub region: Nullable<LeadUpdateRegion>,
         ///The `status` field (`::std::option::Option<LeadStatus>`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<LeadStatus>,
-        ///Street and number.
+        ///Street and number. `null` clears it.
         #[serde(
             rename = "streetAddress",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "Nullable::is_absent"
         )]
-        pub street_address: ::std::option::Option<LeadUpdateStreetAddress>,
-        ///The new tags, replacing the old; duplicates are dropped.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub tags: ::std::vec::Vec<Tag>,
-        ///Postal code, as a string.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub zipcode: ::std::option::Option<LeadUpdateZipcode>,
+        pub street_address: Nullable<LeadUpdateStreetAddress>,
+        /**The new tags, replacing the old; duplicates are dropped. `[]` and `null` remove
+every tag.
+*/
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub tags: Nullable<::std::vec::Vec<Tag>>,
+        ///Postal code, as a string, so that leading zeros survive. `null` clears it.
+        #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        pub zipcode: Nullable<LeadUpdateZipcode>,
     }
     impl LeadUpdate {
         ///Starts a builder for `LeadUpdate`.
@@ -1184,7 +1278,7 @@ replace the stored values whole.
             Default::default()
         }
     }
-    ///City.
+    ///City. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCity(::std::string::String);
@@ -1206,6 +1300,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1238,7 +1337,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///The lead's company.
+    ///The lead's company. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCompany(::std::string::String);
@@ -1260,6 +1359,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1292,7 +1396,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///Country.
+    ///Country. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateCountry(::std::string::String);
@@ -1314,6 +1418,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1346,7 +1455,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///The lead's email address.
+    ///The lead's email address. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateEmail(::std::string::String);
@@ -1368,6 +1477,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 320usize {
                 return Err("longer than 320 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1400,7 +1514,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///The lead's full name.
+    ///The lead's full name. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateFullname(::std::string::String);
@@ -1422,6 +1536,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1454,7 +1573,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///A free-text note about the lead.
+    ///A free-text note about the lead. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateNote(::std::string::String);
@@ -1476,6 +1595,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 4096usize {
                 return Err("longer than 4096 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1508,7 +1632,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///The lead's phone number.
+    ///The lead's phone number. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdatePhone(::std::string::String);
@@ -1530,6 +1654,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 64usize {
                 return Err("longer than 64 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1562,7 +1691,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///Region, state or province.
+    ///Region, state or province. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateRegion(::std::string::String);
@@ -1584,6 +1713,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1616,7 +1750,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///Street and number.
+    ///Street and number. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateStreetAddress(::std::string::String);
@@ -1638,6 +1772,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1670,7 +1809,7 @@ replace the stored values whole.
                 })
         }
     }
-    ///Postal code, as a string.
+    ///Postal code, as a string, so that leading zeros survive. `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LeadUpdateZipcode(::std::string::String);
@@ -1692,6 +1831,11 @@ replace the stored values whole.
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 32usize {
                 return Err("longer than 32 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1750,6 +1894,11 @@ replace the stored values whole.
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -1806,6 +1955,11 @@ replace the stored values whole.
             }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -2054,6 +2208,11 @@ replace the stored values whole.
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^\\u0000]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^\\u0000]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -2238,7 +2397,9 @@ replace the stored values whole.
             value.parse()
         }
     }
-    ///A tag, 1 to 100 characters. A tag cannot contain a comma.
+    /**A tag, 1 to 100 characters. A tag cannot contain a comma (the CSV export joins tags
+with commas) nor U+0000.
+*/
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct Tag(::std::string::String);
@@ -2265,9 +2426,9 @@ replace the stored values whole.
                 return Err("shorter than 1 characters".into());
             }
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[^,]+$").unwrap() });
+            { ::regress::Regex::new("^[^,\\u0000]+$").unwrap() });
             if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[^,]+$\"".into());
+                return Err("doesn't match pattern \"^[^,\\u0000]+$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -3268,39 +3429,41 @@ replace the stored values whole.
         #[derive(Clone, Debug)]
         pub struct LeadUpdate {
             attributes: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                super::Nullable<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 ::std::string::String,
             >,
             city: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdateCity>,
+                super::Nullable<super::LeadUpdateCity>,
                 ::std::string::String,
             >,
             company: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdateCompany>,
+                super::Nullable<super::LeadUpdateCompany>,
                 ::std::string::String,
             >,
             country: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdateCountry>,
+                super::Nullable<super::LeadUpdateCountry>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdateEmail>,
+                super::Nullable<super::LeadUpdateEmail>,
                 ::std::string::String,
             >,
             fullname: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdateFullname>,
+                super::Nullable<super::LeadUpdateFullname>,
                 ::std::string::String,
             >,
             note: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdateNote>,
+                super::Nullable<super::LeadUpdateNote>,
                 ::std::string::String,
             >,
             phone: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdatePhone>,
+                super::Nullable<super::LeadUpdatePhone>,
                 ::std::string::String,
             >,
             region: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdateRegion>,
+                super::Nullable<super::LeadUpdateRegion>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -3308,15 +3471,15 @@ replace the stored values whole.
                 ::std::string::String,
             >,
             street_address: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdateStreetAddress>,
+                super::Nullable<super::LeadUpdateStreetAddress>,
                 ::std::string::String,
             >,
             tags: ::std::result::Result<
-                ::std::vec::Vec<super::Tag>,
+                super::Nullable<::std::vec::Vec<super::Tag>>,
                 ::std::string::String,
             >,
             zipcode: ::std::result::Result<
-                ::std::option::Option<super::LeadUpdateZipcode>,
+                super::Nullable<super::LeadUpdateZipcode>,
                 ::std::string::String,
             >,
         }
@@ -3344,7 +3507,9 @@ replace the stored values whole.
             pub fn attributes<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    super::Nullable<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3358,7 +3523,7 @@ replace the stored values whole.
             ///Sets `city`.
             pub fn city<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LeadUpdateCity>>,
+                T: ::std::convert::TryInto<super::Nullable<super::LeadUpdateCity>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.city = value
@@ -3371,9 +3536,7 @@ replace the stored values whole.
             ///Sets `company`.
             pub fn company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LeadUpdateCompany>,
-                >,
+                T: ::std::convert::TryInto<super::Nullable<super::LeadUpdateCompany>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.company = value
@@ -3386,9 +3549,7 @@ replace the stored values whole.
             ///Sets `country`.
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LeadUpdateCountry>,
-                >,
+                T: ::std::convert::TryInto<super::Nullable<super::LeadUpdateCountry>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
@@ -3401,9 +3562,7 @@ replace the stored values whole.
             ///Sets `email`.
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LeadUpdateEmail>,
-                >,
+                T: ::std::convert::TryInto<super::Nullable<super::LeadUpdateEmail>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -3416,9 +3575,7 @@ replace the stored values whole.
             ///Sets `fullname`.
             pub fn fullname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LeadUpdateFullname>,
-                >,
+                T: ::std::convert::TryInto<super::Nullable<super::LeadUpdateFullname>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fullname = value
@@ -3431,7 +3588,7 @@ replace the stored values whole.
             ///Sets `note`.
             pub fn note<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LeadUpdateNote>>,
+                T: ::std::convert::TryInto<super::Nullable<super::LeadUpdateNote>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.note = value
@@ -3444,9 +3601,7 @@ replace the stored values whole.
             ///Sets `phone`.
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LeadUpdatePhone>,
-                >,
+                T: ::std::convert::TryInto<super::Nullable<super::LeadUpdatePhone>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
@@ -3459,9 +3614,7 @@ replace the stored values whole.
             ///Sets `region`.
             pub fn region<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LeadUpdateRegion>,
-                >,
+                T: ::std::convert::TryInto<super::Nullable<super::LeadUpdateRegion>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.region = value
@@ -3488,7 +3641,7 @@ replace the stored values whole.
             pub fn street_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LeadUpdateStreetAddress>,
+                    super::Nullable<super::LeadUpdateStreetAddress>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3504,7 +3657,7 @@ replace the stored values whole.
             ///Sets `tags`.
             pub fn tags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Tag>>,
+                T: ::std::convert::TryInto<super::Nullable<::std::vec::Vec<super::Tag>>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tags = value
@@ -3517,9 +3670,7 @@ replace the stored values whole.
             ///Sets `zipcode`.
             pub fn zipcode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LeadUpdateZipcode>,
-                >,
+                T: ::std::convert::TryInto<super::Nullable<super::LeadUpdateZipcode>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.zipcode = value
@@ -3889,6 +4040,89 @@ replace the stored values whole.
             }
         }
     }
+    /// A property that may be left out, sent as `null`, or given a value: three
+    /// states, where `Option` has two. Generated for the spec's optional, `nullable`
+    /// properties, whose descriptions say what `null` does.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+    pub enum Nullable<T> {
+        /// Left out of the JSON object.
+        #[default]
+        Absent,
+        /// Sent as `null`.
+        Null,
+        /// Sent with a value.
+        Value(T),
+    }
+    impl<T> ::std::convert::From<T> for Nullable<T> {
+        fn from(value: T) -> Self {
+            Nullable::Value(value)
+        }
+    }
+    impl<T> Nullable<T> {
+        /// Whether the property was left out.
+        pub fn is_absent(&self) -> bool {
+            matches!(self, Nullable::Absent)
+        }
+        /// Whether the property was sent as `null`.
+        pub fn is_null(&self) -> bool {
+            matches!(self, Nullable::Null)
+        }
+        /// The value, if one was given.
+        pub fn value(&self) -> ::std::option::Option<&T> {
+            match self {
+                Nullable::Value(value) => ::std::option::Option::Some(value),
+                _ => ::std::option::Option::None,
+            }
+        }
+        /// Borrows the value, keeping the state.
+        pub fn as_ref(&self) -> Nullable<&T> {
+            match self {
+                Nullable::Absent => Nullable::Absent,
+                Nullable::Null => Nullable::Null,
+                Nullable::Value(value) => Nullable::Value(value),
+            }
+        }
+        /// Maps the value, keeping the state.
+        pub fn map<U, F: ::std::ops::FnOnce(T) -> U>(self, f: F) -> Nullable<U> {
+            match self {
+                Nullable::Absent => Nullable::Absent,
+                Nullable::Null => Nullable::Null,
+                Nullable::Value(value) => Nullable::Value(f(value)),
+            }
+        }
+    }
+    impl<T: ::serde::Serialize> ::serde::Serialize for Nullable<T> {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Nullable::Absent | Nullable::Null => serializer.serialize_none(),
+                Nullable::Value(value) => serializer.serialize_some(value),
+            }
+        }
+    }
+    impl<'de, T: ::serde::Deserialize<'de>> ::serde::Deserialize<'de> for Nullable<T> {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            ::std::option::Option::<T>::deserialize(deserializer)
+                .map(|value| value.map_or(Nullable::Null, Nullable::Value))
+        }
+    }
+    impl<T: ::schemars::JsonSchema> ::schemars::JsonSchema for Nullable<T> {
+        fn schema_name() -> ::std::string::String {
+            <::std::option::Option<T> as ::schemars::JsonSchema>::schema_name()
+        }
+        fn is_referenceable() -> bool {
+            false
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            <::std::option::Option<T> as ::schemars::JsonSchema>::json_schema(generator)
+        }
+    }
     impl ::schemars::JsonSchema for ExportLeadsCsvEmail {
         fn schema_name() -> ::std::string::String {
             "ExportLeadsCsvEmail".to_owned()
@@ -3903,6 +4137,7 @@ replace the stored values whole.
             let validation = schema.string();
             validation.min_length = Some(1u32);
             validation.max_length = Some(320u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -3920,6 +4155,7 @@ replace the stored values whole.
             let validation = schema.string();
             validation.min_length = Some(1u32);
             validation.max_length = Some(200u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -3954,6 +4190,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -3970,6 +4207,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -3986,6 +4224,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4002,6 +4241,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(320u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4018,6 +4258,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4035,6 +4276,7 @@ replace the stored values whole.
             let validation = schema.string();
             validation.min_length = Some(1u32);
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4051,6 +4293,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(4096u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4067,6 +4310,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(64u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4083,6 +4327,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4099,6 +4344,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4115,6 +4361,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(32u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4131,6 +4378,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4147,6 +4395,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4163,6 +4412,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4179,6 +4429,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(320u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4195,6 +4446,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4211,6 +4463,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(4096u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4227,6 +4480,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(64u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4243,6 +4497,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4259,6 +4514,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(255u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4275,6 +4531,7 @@ replace the stored values whole.
                 .into_object();
             let validation = schema.string();
             validation.max_length = Some(32u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4292,6 +4549,7 @@ replace the stored values whole.
             let validation = schema.string();
             validation.min_length = Some(1u32);
             validation.max_length = Some(320u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4309,6 +4567,7 @@ replace the stored values whole.
             let validation = schema.string();
             validation.min_length = Some(1u32);
             validation.max_length = Some(200u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4344,6 +4603,7 @@ replace the stored values whole.
             let validation = schema.string();
             validation.min_length = Some(1u32);
             validation.max_length = Some(320u32);
+            validation.pattern = Some("^[^\\u0000]*$".to_owned());
             schema.into()
         }
     }
@@ -4378,7 +4638,7 @@ replace the stored values whole.
             let validation = schema.string();
             validation.min_length = Some(1u32);
             validation.max_length = Some(100u32);
-            validation.pattern = Some("^[^,]+$".to_owned());
+            validation.pattern = Some("^[^,\\u0000]+$".to_owned());
             schema.into()
         }
     }
@@ -4416,11 +4676,23 @@ The caller must be a member of the project in the path with the role `agent` or 
 (`guest` < `user` < `teammate` < `agent` < `supervisor` < `admin` < `owner`);
 physical deletion needs `owner`.
 
+## Absent, `null` and empty
+
+A field left out of a request body and a field sent as `null` mean different things,
+and the schemas say which fields accept `null` (`nullable`). In `updateLead` a left-out
+field keeps its value and `null` clears it; in the merges (`mergeLeadAttributes`,
+`mergeLeadProperties`) `null` removes a key. Everywhere else `null` is refused with 400,
+never read as "absent". An empty array or object is a value like any other: `"tags": []`
+sets no tags.
+
+Text may hold any Unicode character except U+0000, which storage cannot keep; free-form
+objects (`attributes`, `properties`) keep even that (see `FreeForm`).
+
 ## Errors
 
 | status | when |
 |---|---|
-| 400 | malformed JSON, a wrong content type, a malformed id, an unknown or out-of-range parameter |
+| 400 | malformed JSON, a wrong content type, a malformed id, an unknown or out-of-range parameter, a `null` where the schema does not allow one, JSON nested deeper than 64 levels |
 | 401 | credentials missing, malformed, wrong or expired |
 | 403 | authenticated, but not a member of the project or below the required role |
 | 404 | no such lead in this project |
@@ -4437,7 +4709,7 @@ tag changes, merges and deletes may be retried as they are. A create that answer
 `Idempotency-Key` and retry with the same key, and the lead is created at most once.
 
 
-Version: 1.0.0*/
+Version: 2.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -4479,7 +4751,7 @@ impl Client {
 }
 impl ClientInfo<crate::RetryPolicy> for Client {
     fn api_version() -> &'static str {
-        "1.0.0"
+        "2.0.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -4554,11 +4826,12 @@ Arguments:
 
 - `page`: What page of results to fetch, counting from 0. Defaults to the first page.
 
-- `sort`: What field to sort the results by; the name Tiledesk's server reads. The same as
-  `sortField`; when both are given they must agree.
+- `sort`: What field to sort the results by; the name Tiledesk's server reads. Another name
+  for `sortField`: when both are given, `sort` wins.
 
-- `sort_field`: What field to sort the results by. Defaults to `createdAt`. The same as `sort`;
-  when both are given they must agree.
+- `sort_field`: What field to sort the results by. Defaults to `createdAt`. Another name for
+  `sort`: when both are given, `sort` wins, as on Tiledesk's server, which reads
+  only `sort`.
 
 - `status`: Only leads with this status. Defaults to `100`, so deleted (`1000`) and temporary
   (`50`) leads are listed only when asked for.
@@ -4671,11 +4944,12 @@ Arguments:
   the words as a whole word, case-insensitively; `andrea leo` matches `Andrea Rossi`
   and `leo@f21.it`, but `andr` matches neither.
 
-- `sort`: What field to sort the results by; the name Tiledesk's server reads. The same as
-  `sortField`; when both are given they must agree.
+- `sort`: What field to sort the results by; the name Tiledesk's server reads. Another name
+  for `sortField`: when both are given, `sort` wins.
 
-- `sort_field`: What field to sort the results by. Defaults to `createdAt`. The same as `sort`;
-  when both are given they must agree.
+- `sort_field`: What field to sort the results by. Defaults to `createdAt`. Another name for
+  `sort`: when both are given, `sort` wins, as on Tiledesk's server, which reads
+  only `sort`.
 
 - `status`: Only leads with this status. Without it, temporary and normal leads are
   exported and deleted ones are not.
@@ -4736,9 +5010,10 @@ let response = client.get_lead()
     }
     /**Update a lead
 
-Sets the fields present in the body and leaves the others as they are. `attributes`
-and `tags`, when present, replace the stored values whole. Setting `status` to `100`
-restores a soft-deleted lead.
+Changes the fields present in the body and leaves the others as they are: a value
+sets a field, `null` clears it (see `LeadUpdate`). `attributes` and `tags`, when
+present, replace the stored values whole, so `[]`, `{}` and `null` empty them.
+Setting `status` to `100` restores a soft-deleted lead; `status` cannot be `null`.
 
 Unlike Tiledesk, an unknown id answers 404 and never creates a lead.
 
@@ -4884,9 +5159,14 @@ let response = client.remove_lead_tag()
     }
     /**Merge into a lead's attributes
 
-Sets each top-level key of the body in the lead's `attributes`, keeping the keys the
-body does not name (a shallow merge). The merge is atomic: concurrent merges of
-different keys keep every key.
+Merges the body into the lead's `attributes` as a JSON Merge Patch (RFC 7396): a
+key given with a value sets it, a key given as `null` removes it, and the keys the
+body does not name are kept. A nested object merges the same way into the object
+stored under its key. The merge is atomic: concurrent merges of different keys keep
+every key.
+
+Unlike Tiledesk, whose merge is shallow and stores `null` values, a nested object
+is merged rather than replaced, and `null` removes.
 
 Requires the role `agent` or higher in the project.
 
@@ -4914,8 +5194,8 @@ let response = client.merge_lead_attributes()
     }
     /**Merge into a lead's properties (POST)
 
-The same shallow, atomic merge as `mergeLeadProperties`, under `POST`, which
-Tiledesk also accepts.
+The same atomic JSON Merge Patch (RFC 7396) as `mergeLeadProperties`, under `POST`,
+which Tiledesk also accepts.
 
 Requires the role `agent` or higher in the project.
 
@@ -4943,8 +5223,10 @@ let response = client.add_lead_properties()
     }
     /**Merge into a lead's properties
 
-Sets each top-level key of the body in the lead's `properties`, keeping the keys the
-body does not name (a shallow merge). The merge is atomic.
+Merges the body into the lead's `properties` as a JSON Merge Patch (RFC 7396): a
+key given with a value sets it, a key given as `null` removes it, and the keys the
+body does not name are kept. A nested object merges the same way into the object
+stored under its key. The merge is atomic.
 
 Requires the role `agent` or higher in the project.
 

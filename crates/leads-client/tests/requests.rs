@@ -239,9 +239,17 @@ async fn get_update_and_deletes_address_the_lead() {
     );
 
     let stand_in = StandIn::answering_a_lead().await;
+    // Each nullable property in each of its three states: left out, `null`, a value.
     let update = types::LeadUpdate::builder()
         .status(Some(types::LeadStatus::try_from(100).expect("a status")))
-        .company(Some("Frontiere21".parse().expect("a company")));
+        .company(
+            "Frontiere21"
+                .parse::<types::LeadUpdateCompany>()
+                .expect("a company"),
+        )
+        .phone(types::Nullable::Null)
+        .tags(Vec::<types::Tag>::new())
+        .attributes(types::Nullable::Null);
     stand_in
         .client()
         .update_lead()
@@ -255,7 +263,13 @@ async fn get_update_and_deletes_address_the_lead() {
     assert_request(&seen, Method::PUT, &format!("/{PROJECT}/leads/{LEAD}"));
     assert_eq!(
         seen.json(),
-        json!({"status": 100, "company": "Frontiere21"})
+        json!({
+            "status": 100,
+            "company": "Frontiere21",
+            "phone": null,
+            "tags": [],
+            "attributes": null,
+        })
     );
 
     let stand_in = StandIn::answering_a_lead().await;

@@ -26,7 +26,9 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     }))
     .map_err(|panic| CodegenError::Client(panic_message(&panic)))?
     .map_err(|e| CodegenError::Client(e.to_string()))?;
-    crate::finish(tokens)
+    let mut file: syn::File = syn::parse2(tokens)?;
+    crate::nullable::Rules::of(spec).apply(&mut file, crate::nullable::Side::Client)?;
+    crate::finish(quote::ToTokens::into_token_stream(file))
 }
 
 pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -13,6 +13,7 @@ mod constraints;
 mod docs;
 pub mod error;
 pub mod lint;
+mod nullable;
 pub mod server;
 pub mod spec;
 

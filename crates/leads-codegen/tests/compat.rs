@@ -194,10 +194,15 @@ fn the_gate_demands_a_major_version_for_breaking_changes() {
     let problems = gate(&old, &new);
     assert_eq!(problems.len(), 1, "{problems:?}");
     let printed = problems[0].to_string();
-    assert!(printed.contains("bump info.version to 2.0.0"), "{printed}");
+    let released = leads_codegen::compat::Version::of(&old).expect("the spec has a version");
+    let next_major = format!("{}.0.0", released.major + 1);
+    assert!(
+        printed.contains(&format!("bump info.version to {next_major}")),
+        "{printed}"
+    );
     assert!(printed.contains("cargo xtask release"), "{printed}");
 
-    new["info"]["version"] = json!("2.0.0");
+    new["info"]["version"] = json!(next_major);
     assert_eq!(gate(&old, &new), Vec::new());
 
     new["info"]["version"] = json!("0.9.0");

@@ -58,16 +58,49 @@ fn a_non_json_request_body() {
 }
 
 #[test]
-fn an_inline_response_schema() {
+fn an_inline_error_schema() {
     let mut spec = base();
-    op(&mut spec)["responses"]["200"]["content"]["application/json"]["schema"] =
-        json!({"type": "object"});
+    op(&mut spec)["responses"]["404"]["content"]["application/json"]["schema"] = json!({
+        "type": "object",
+        "properties": {"success": {"type": "boolean"}, "msg": {"type": "string"}}
+    });
     let (location, message) = refused(spec);
     assert_eq!(
         location,
-        format!("#{GET}/responses/200/content/application~1json/schema")
+        format!("#{GET}/responses/404/content/application~1json/schema")
     );
-    assert!(message.contains("inline schema"), "{message}");
+    assert!(message.contains("the one error schema"), "{message}");
+}
+
+/// What progenitor accepts, the server generator accepts too: inline schemas get the
+/// names progenitor gives them.
+#[test]
+fn inline_schemas_are_named_as_progenitor_names_them() {
+    let mut spec = base();
+    op(&mut spec)["responses"]["200"]["content"]["application/json"]["schema"] = json!({
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string"}, "note": {"type": "string", "nullable": true}}
+    });
+    op(&mut spec)["parameters"][1]["schema"] = json!({"type": "string", "pattern": "^a+$"});
+    let spec: openapiv3::OpenAPI = serde_json::from_value(spec).expect("OpenAPI");
+    let server = leads_codegen::server::generate(&spec).expect("the server generates");
+    let client = leads_codegen::client::generate(&spec).expect("the client generates");
+    for (side, code) in [("server", &server), ("client", &client)] {
+        assert!(
+            code.contains("pub struct GetItemResponse"),
+            "{side}:\n{code}"
+        );
+        assert!(
+            code.contains("pub struct GetItemVerbose"),
+            "{side}:\n{code}"
+        );
+        assert!(code.contains("pub note: Nullable<"), "{side}:\n{code}");
+    }
+    assert!(
+        server.contains("verbose: ::std::option::Option<types::GetItemVerbose>"),
+        "{server}"
+    );
 }
 
 #[test]
@@ -159,7 +192,7 @@ fn a_cookie_parameter() {
 #[test]
 fn an_unbounded_construct_in_a_parameter() {
     let mut spec = base();
-    op(&mut spec)["parameters"][1]["schema"] = json!({"type": "string", "pattern": "^a$"});
+    op(&mut spec)["parameters"][1]["schema"] = json!({"type": "object"});
     let (location, _) = refused(spec);
     assert_eq!(location, format!("#{GET}/parameters/1/schema"));
 }

@@ -777,8 +777,18 @@ async fn pagination_and_sorting() {
         .send()
         .await);
     assert_eq!(lead_ids(&by_updated), ["g", "f", "d", "b", "e", "a", "c"]);
+    // Two names for one parameter: when they disagree, `sort` wins, as on Tiledesk.
+    let disagreeing = ok(c
+        .list_leads()
+        .project_id(p.as_str())
+        .sort(types::SortField::CreatedAt)
+        .sort_field(types::SortField::Email)
+        .direction(1)
+        .send()
+        .await);
+    assert_eq!(lead_ids(&disagreeing), lead_ids(&by_created));
 
-    // Out of range or contradictory parameters are 400.
+    // Out of range parameters are 400.
     let base = format!("{}/{p}/leads", w.server.base);
     for query in [
         "limit=0",
@@ -787,7 +797,6 @@ async fn pagination_and_sorting() {
         "page=x",
         "direction=2",
         "sort=password",
-        "sort=email&sortField=fullname",
         "status[$gte]=0",
         "status=1",
         "unknown=1",
@@ -1047,5 +1056,187 @@ async fn oversized_bodies_get_413_with_the_error_body() {
         error["msg"],
         json!("request body is larger than 1048576 bytes")
     );
+    w.server.stop().await;
+}
+
+/// Sends `body` with `method` to `path` as the owner; answers the status and the JSON.
+async fn send_json(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.base))
+        .basic_auth("owner@a.example", Some(PASSWORD))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let code = response.status().as_u16();
+    (code, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn absent_null_and_empty_are_three_states() {
+    let w = World::new().await;
+    let (a, id) = (w.a.as_str(), w.lead.id.to_string());
+    let lead_path = format!("/{a}/leads/{id}");
+    let (code, _) = send_json(
+        &w.server,
+        reqwest::Method::PUT,
+        &lead_path,
+        json!({"phone": "+39 06 1", "company": "F21", "note": "keep me"}),
+    )
+    .await;
+    assert_eq!(code, 200);
+
+    // `null` clears a text field and empties tags and attributes; a left-out field stays.
+    let (code, cleared) = send_json(
+        &w.server,
+        reqwest::Method::PUT,
+        &lead_path,
+        json!({"phone": null, "company": null, "tags": null, "attributes": null}),
+    )
+    .await;
+    assert_eq!(code, 200, "{cleared}");
+    for gone in ["phone", "company"] {
+        assert!(cleared.get(gone).is_none(), "{gone} cleared: {cleared}");
+    }
+    assert_eq!(cleared["note"], "keep me");
+    assert_eq!(cleared["fullname"], "Andrea Leo");
+    assert!(
+        cleared.get("tags").is_none_or(|t| t == &json!([])),
+        "{cleared}"
+    );
+    assert_eq!(cleared["attributes"], json!({}));
+    assert_eq!(w.current().await.phone, None, "the clear is stored");
+
+    // `[]` and `{}` empty them too.
+    send_json(
+        &w.server,
+        reqwest::Method::PUT,
+        &lead_path,
+        json!({"tags": ["a", "b"], "attributes": {"k": 1}}),
+    )
+    .await;
+    let (code, emptied) = send_json(
+        &w.server,
+        reqwest::Method::PUT,
+        &lead_path,
+        json!({"tags": [], "attributes": {}}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert!(w.current().await.tags.is_empty(), "{emptied}");
+    assert!(w.current().await.attributes.is_empty(), "{emptied}");
+
+    // Where the spec does not allow `null`, it is a 400 with the error body, and nothing
+    // changes.
+    let before = w.current().await;
+    for (method, path, body) in [
+        (
+            reqwest::Method::PUT,
+            lead_path.clone(),
+            json!({"status": null}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/{a}/leads"),
+            json!({"lead_id": "n", "country": null}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/{a}/leads"),
+            json!({"lead_id": "n", "tags": null}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/{a}/leads"),
+            json!({"lead_id": "n", "attributes": null}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/{a}/leads"),
+            json!({"lead_id": null}),
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("{lead_path}/attributes"),
+            json!(null),
+        ),
+    ] {
+        let (code, error) = send_json(&w.server, method.clone(), &path, body.clone()).await;
+        assert_eq!(code, 400, "{method} {path} {body}: {error}");
+        assert_eq!(error["success"], json!(false));
+    }
+    assert_eq!(w.current().await, before);
+    let list = ok(w
+        .client("owner@a.example")
+        .list_leads()
+        .project_id(a)
+        .send()
+        .await);
+    assert_eq!(list.count, 1, "no create went through");
+
+    // Merges follow JSON Merge Patch: `null` removes a key.
+    send_json(
+        &w.server,
+        reqwest::Method::PATCH,
+        &format!("{lead_path}/attributes"),
+        json!({"a": 1, "b": {"c": 2, "d": 3}}),
+    )
+    .await;
+    let (code, merged) = send_json(
+        &w.server,
+        reqwest::Method::PATCH,
+        &format!("{lead_path}/attributes"),
+        json!({"a": null, "b": {"c": null}}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(merged["attributes"], json!({"b": {"d": 3}}));
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn text_refuses_nul_and_free_form_keeps_it() {
+    let w = World::new().await;
+    let a = w.a.as_str();
+    let (code, error) = send_json(
+        &w.server,
+        reqwest::Method::POST,
+        &format!("/{a}/leads"),
+        json!({"lead_id": "x", "fullname": "a\u{0}b"}),
+    )
+    .await;
+    assert_eq!(code, 400, "{error}");
+    let (code, lead) = send_json(
+        &w.server,
+        reqwest::Method::POST,
+        &format!("/{a}/leads"),
+        json!({"lead_id": "x", "attributes": {"k\u{0}": "v\u{0}"}}),
+    )
+    .await;
+    assert_eq!(code, 200, "{lead}");
+    let id = lead["_id"].as_str().unwrap();
+    let stored = ok(w
+        .client("owner@a.example")
+        .get_lead()
+        .project_id(a)
+        .id(id)
+        .send()
+        .await);
+    assert_eq!(
+        serde_json::Value::Object(stored.attributes),
+        json!({"k\u{0}": "v\u{0}"})
+    );
+    let response = reqwest::Client::new()
+        .get(format!("{}/{a}/leads?email=a%00b", w.server.base))
+        .basic_auth("owner@a.example", Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
     w.server.stop().await;
 }

@@ -5,8 +5,8 @@ mod backends;
 
 use futures::TryStreamExt;
 use leads_server::store::{
-    is_object_id, Access, JsonObject, KeyRecord, KeyedInsert, Lead, LeadChanges, LeadEdit,
-    LeadQuery, NewLead, Role, SortField, StatusFilter, Store, StoreError, StoredKey,
+    is_object_id, Access, Change, JsonObject, KeyRecord, KeyedInsert, Lead, LeadChanges,
+    LeadEdit, LeadQuery, NewLead, Role, SortField, StatusFilter, Store, StoreError, StoredKey,
     STATUS_DELETED, STATUS_NORMAL,
 };
 use serde_json::json;
@@ -15,12 +15,12 @@ storage_suite!(
     create_and_get,
     ids_are_unique_and_time_ordered,
     lookups_are_scoped_by_project,
-    update_sets_present_fields_only,
+    update_keeps_clears_and_sets,
     edits_of_unknown_leads_create_nothing,
     tags_append_with_dedup_in_order,
     removing_tags,
     concurrent_tag_appends_lose_nothing,
-    merges_are_shallow,
+    merges_follow_json_merge_patch,
     concurrent_merges_keep_every_key,
     soft_delete_and_restore,
     physical_delete,
@@ -149,17 +149,19 @@ async fn lookups_are_scoped_by_project(store: Store) {
     );
 }
 
-async fn update_sets_present_fields_only(store: Store) {
+async fn update_keeps_clears_and_sets(store: Store) {
     let p = project(&store).await;
     let mut new = new_lead("u1");
     new.fullname = Some("Old Name".into());
     new.email = Some("old@example.com".into());
+    new.phone = Some("+39 06 123".into());
     new.tags = vec!["a".into()];
     new.attributes = object(json!({"keep": false, "x": 1}));
     let lead = create(&store, &p, new).await;
     let changes = LeadChanges {
-        fullname: Some("New Name".into()),
-        zipcode: Some("00144".into()),
+        fullname: Change::Set("New Name".into()),
+        zipcode: Change::Set("00144".into()),
+        phone: Change::Clear,
         tags: Some(vec!["b".into(), "c".into(), "b".into()]),
         attributes: Some(object(json!({"y": 2}))),
         ..LeadChanges::default()
@@ -172,7 +174,8 @@ async fn update_sets_present_fields_only(store: Store) {
     )
     .await;
     assert_eq!(updated.fullname.as_deref(), Some("New Name"));
-    assert_eq!(updated.email.as_deref(), Some("old@example.com"));
+    assert_eq!(updated.email.as_deref(), Some("old@example.com"), "kept");
+    assert_eq!(updated.phone, None, "cleared");
     assert_eq!(updated.zipcode.as_deref(), Some("00144"));
     assert_eq!(updated.tags, ["b", "c"]);
     assert_eq!(updated.attributes, object(json!({"y": 2})));
@@ -186,6 +189,25 @@ async fn update_sets_present_fields_only(store: Store) {
     // The same update again changes nothing: same revision.
     let again = edit(&store, &p, &lead.id, LeadEdit::Update(Box::new(changes))).await;
     assert_eq!(again, updated);
+    // Empty replacements empty the collections, and count as a change.
+    let emptied = edit(
+        &store,
+        &p,
+        &lead.id,
+        LeadEdit::Update(Box::new(LeadChanges {
+            tags: Some(Vec::new()),
+            attributes: Some(JsonObject::new()),
+            ..LeadChanges::default()
+        })),
+    )
+    .await;
+    assert!(emptied.tags.is_empty());
+    assert!(emptied.attributes.is_empty());
+    assert_eq!(emptied.version, 2);
+    assert_eq!(
+        store.get_lead(&p, &lead.id).await.unwrap().unwrap(),
+        emptied
+    );
 }
 
 async fn edits_of_unknown_leads_create_nothing(store: Store) {
@@ -196,7 +218,7 @@ async fn edits_of_unknown_leads_create_nothing(store: Store) {
     for id in [&lead.id, &unknown] {
         let edits = [
             LeadEdit::Update(Box::new(LeadChanges {
-                fullname: Some("Mallory".into()),
+                fullname: Change::Set("Mallory".into()),
                 ..LeadChanges::default()
             })),
             LeadEdit::AddTags(vec!["t".into()]),
@@ -297,24 +319,51 @@ async fn concurrent_tag_appends_lose_nothing(store: Store) {
     assert_eq!(lead.version, 24);
 }
 
-async fn merges_are_shallow(store: Store) {
+async fn merges_follow_json_merge_patch(store: Store) {
     let p = project(&store).await;
     let mut new = new_lead("m");
-    new.attributes = object(json!({"departmentId": "d1", "nested": {"a": 1, "b": 2}}));
+    new.attributes = object(json!({
+        "departmentId": "d1",
+        "gone": true,
+        "nested": {"a": 1, "b": 2},
+        "scalar": 5,
+    }));
     let lead = create(&store, &p, new).await;
     assert_eq!(lead.properties, None);
     let merged = edit(
         &store,
         &p,
         &lead.id,
-        LeadEdit::MergeAttributes(object(json!({"plan": "premium", "nested": {"c": 3}}))),
+        LeadEdit::MergeAttributes(object(json!({
+            "plan": "premium",
+            "gone": null,
+            "absent": null,
+            "nested": {"b": null, "c": 3},
+            "scalar": {"now": "an object", "dropped": null},
+        }))),
     )
     .await;
+    // RFC 7396: `null` removes, objects merge recursively, anything else replaces.
     assert_eq!(
         merged.attributes,
-        object(json!({"departmentId": "d1", "plan": "premium", "nested": {"c": 3}}))
+        object(json!({
+            "departmentId": "d1",
+            "plan": "premium",
+            "nested": {"a": 1, "c": 3},
+            "scalar": {"now": "an object"},
+        }))
     );
     assert_eq!(merged.version, 1);
+    assert_eq!(store.get_lead(&p, &lead.id).await.unwrap().unwrap(), merged);
+    // A patch that removes only what is not there changes nothing.
+    let unchanged = edit(
+        &store,
+        &p,
+        &lead.id,
+        LeadEdit::MergeAttributes(object(json!({"absent": null, "nested": {"zz": null}}))),
+    )
+    .await;
+    assert_eq!(unchanged, merged);
     let props = edit(
         &store,
         &p,

@@ -529,7 +529,7 @@ fn mixed_request(
                     .update_lead()
                     .project_id(project.as_str())
                     .id(id.as_str())
-                    .body(LeadUpdate::builder().fullname(Some(fullname)))
+                    .body(LeadUpdate::builder().fullname(fullname))
                     .send()
                     .await
                     .is_ok(),

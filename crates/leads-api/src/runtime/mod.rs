@@ -7,6 +7,7 @@
 
 pub mod auth;
 mod body;
+mod fields;
 pub mod params;
 mod rejection;
 mod request;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 pub use auth::Unauthenticated;
 pub use body::{json_body, optional_json_body, MAX_JSON_DEPTH};
+pub use fields::{not_null, ThreeState};
 pub use rejection::Rejection;
 pub use request::{headers, no_query, path_params, query};
 pub use response::{json, stream, ByteStream};

@@ -94,3 +94,26 @@ where
         Ok(values)
     }
 }
+
+/// A nullable array property with `MIN..=MAX` items, or `null`; absent is the field's
+/// default. `N` is the generated three-state type.
+pub fn nullable_list<'de, D, T, N, const MIN: u64, const MAX: u64>(
+    deserializer: D,
+) -> Result<N, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+    N: super::ThreeState<Vec<T>>,
+{
+    let Some(values) = Option::<Vec<T>>::deserialize(deserializer)? else {
+        return Ok(N::null());
+    };
+    let count = values.len() as u64;
+    if count < MIN {
+        Err(D::Error::custom(format!("must hold at least {MIN} items")))
+    } else if count > MAX {
+        Err(D::Error::custom(format!("must hold at most {MAX} items")))
+    } else {
+        Ok(N::value(values))
+    }
+}

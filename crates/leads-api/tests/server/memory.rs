@@ -135,7 +135,7 @@ impl LeadsApi for Memory {
             &path.project_id,
             &query.tags,
             status,
-            query.email.as_deref(),
+            query.email.as_deref().map(String::as_str),
         );
         let limit = usize::try_from(query.limit).expect("limit is 1..=100");
         let page = usize::try_from(query.page).expect("page is 0..");
@@ -210,7 +210,7 @@ impl LeadsApi for Memory {
             &path.project_id,
             &query.tags,
             status,
-            query.email.as_deref(),
+            query.email.as_deref().map(String::as_str),
         );
         let chunks = std::iter::once("_id;lead_id\r\n".to_owned())
             .chain(
@@ -237,15 +237,9 @@ impl LeadsApi for Memory {
         body: types::LeadUpdate,
     ) -> responses::UpdateLead {
         let updated = self.with_lead(&path.project_id, &path.id, |lead| {
-            if let Some(fullname) = body.fullname {
-                lead.fullname = Some(fullname.into());
-            }
-            if let Some(email) = body.email {
-                lead.email = Some(email.into());
-            }
-            if let Some(zipcode) = body.zipcode {
-                lead.zipcode = Some(zipcode.into());
-            }
+            apply(&mut lead.fullname, body.fullname);
+            apply(&mut lead.email, body.email);
+            apply(&mut lead.zipcode, body.zipcode);
             if let Some(status) = body.status {
                 lead.status = Some(status);
             }
@@ -361,5 +355,14 @@ impl LeadsApi for Memory {
             Some(lead) => responses::AddLeadProperties::Ok(lead),
             None => responses::AddLeadProperties::NotFound(not_found()),
         }
+    }
+}
+
+/// Applies one three-state text property: absent keeps, `null` clears, a value sets.
+fn apply<T: Into<String>>(field: &mut Option<String>, property: types::Nullable<T>) {
+    match property {
+        types::Nullable::Absent => {}
+        types::Nullable::Null => *field = None,
+        types::Nullable::Value(value) => *field = Some(value.into()),
     }
 }

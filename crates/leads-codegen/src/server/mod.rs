@@ -15,13 +15,13 @@ mod auth_gen;
 mod headers_gen;
 mod ir;
 mod models;
-mod names;
+pub(crate) mod names;
 mod operations;
 mod params_gen;
 mod resolve;
 mod responses_gen;
 mod router_gen;
-mod schema;
+pub(crate) mod schema;
 mod trait_gen;
 
 use openapiv3::OpenAPI;
@@ -43,7 +43,7 @@ pub const RUNTIME: &str = "::leads_api::runtime";
 pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     let mut models = models::Models::new(spec)?;
     let api = operations::collect(spec, &mut models)?;
-    let types = models.tokens(&api)?;
+    let types = models.tokens(&api, spec)?;
     let params = params_gen::tokens(&api);
     let responses = responses_gen::tokens(&api);
     let auth = auth_gen::tokens(&api);

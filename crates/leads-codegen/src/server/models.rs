@@ -28,7 +28,10 @@ pub struct Models {
 
 /// Array bounds (`minItems`, `maxItems`) by typify type name and property (`None` for a
 /// newtype around the array itself).
-type BoundsByField = BTreeMap<(String, Option<String>), (u64, Option<u64>)>;
+type BoundsByField = BTreeMap<(String, Option<String>), ItemBound>;
+
+/// `minItems` (0 when unsaid) and `maxItems` of one array.
+type ItemBound = (u64, Option<u64>);
 
 impl Models {
     /// Converts every entry of `components/schemas` and adds it to a fresh type space.
@@ -69,17 +72,7 @@ impl Models {
             let ReferenceOr::Item(schema) = schema else {
                 continue;
             };
-            let mut found = Vec::new();
-            if let Some(bounds) = array_bounds(schema) {
-                found.push((None, bounds));
-            }
-            if let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind {
-                for (property, schema) in &object.properties {
-                    if let Some(bounds) = schema.as_item().and_then(|s| array_bounds(s)) {
-                        found.push((Some(property.clone()), bounds));
-                    }
-                }
-            }
+            let found = bounds_of(schema);
             if found.is_empty() {
                 continue;
             }
@@ -122,9 +115,42 @@ impl Models {
         Ok(ty)
     }
 
+    /// The Rust type of the schema at `at`: the component's type for a `$ref`, and for an
+    /// inline schema a new type named `name`, as progenitor names the client's.
+    pub fn named(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        at: &str,
+        name: &str,
+    ) -> Result<TokenStream, CodegenError> {
+        let ReferenceOr::Item(item) = schema else {
+            return self.reference(schema, at);
+        };
+        let converted = schema::convert(schema, at)?;
+        let space = &mut self.space;
+        let id = guard(at, || {
+            space.add_type_with_name(&converted, Some(name.to_owned()))
+        })?;
+        let (type_name, ty) = guard(at, || space.get_type(&id).map(|ty| (ty.name(), ty.ident())))?;
+        for (property, bounds) in bounds_of(item) {
+            self.item_bounds
+                .insert((type_name.clone(), property), bounds);
+        }
+        Ok(ty)
+    }
+
     /// The `types` module, and a constructor for the error body.
-    pub fn tokens(&self, api: &Api) -> Result<TokenStream, CodegenError> {
-        let mut file: syn::File = syn::parse2(self.space.to_stream())?;
+    pub fn tokens(&self, api: &Api, spec: &OpenAPI) -> Result<TokenStream, CodegenError> {
+        let models = self.space.to_stream();
+        let mut file: syn::File = syn::parse2(quote! {
+            /// The models of `components/schemas`. Deserialising one checks every constraint
+            /// of its schema: patterns, lengths, bounds, enums, unknown fields and `null`.
+            pub mod types {
+                #models
+            }
+        })?;
+        crate::nullable::Rules::of(spec)
+            .apply(&mut file, crate::nullable::Side::Server(super::RUNTIME))?;
         UtoipaHints.visit_file_mut(&mut file);
         ItemBounds {
             bounds: &self.item_bounds,
@@ -132,11 +158,7 @@ impl Models {
         .visit_file_mut(&mut file);
         let error = &api.error_type;
         Ok(quote! {
-            /// The models of `components/schemas`. Deserialising one checks every constraint
-            /// of its schema: patterns, lengths, bounds, enums and unknown fields.
-            pub mod types {
-                #file
-            }
+            #file
 
             impl #error {
                 /// An error body: `success` is `false`, `msg` says what went wrong.
@@ -169,19 +191,23 @@ fn guard<T>(at: &str, call: impl FnOnce() -> Result<T, typify::Error>) -> Result
 struct UtoipaHints;
 
 /// The `#[schema(...)]` arguments utoipa needs for a field of type `ty`, if any: the
-/// `value_type` to document, and `minimum = 1` for the `NonZero` integers.
+/// `value_type` to document, and `minimum = 1` for the `NonZero` integers. A generated
+/// `Nullable<T>` is documented as the `Option<T>` it reads like.
 fn value_type(ty: &syn::Type) -> Option<TokenStream> {
     let text = quote::ToTokens::to_token_stream(ty).to_string();
+    let nullable = nullable_inner(ty);
     let (inner, minimum) = if text.contains("serde_json :: Map") {
         (quote!(Object), None)
     } else if text.contains("NonZeroU32") {
         (quote!(u32), Some(quote!(minimum = 1)))
     } else if text.contains("NonZeroU64") {
         (quote!(u64), Some(quote!(minimum = 1)))
+    } else if let Some(inner) = nullable {
+        (quote!(#inner), None)
     } else {
         return None;
     };
-    let value_type = if text.starts_with(":: std :: option :: Option") {
+    let value_type = if text.starts_with(":: std :: option :: Option") || nullable.is_some() {
         quote!(value_type = Option<#inner>)
     } else {
         quote!(value_type = #inner)
@@ -190,6 +216,24 @@ fn value_type(ty: &syn::Type) -> Option<TokenStream> {
         Some(minimum) => quote!(#value_type, #minimum),
         None => value_type,
     })
+}
+
+/// `T` of the generated `Nullable<T>`.
+fn nullable_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != crate::nullable::NULLABLE {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first()? {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 impl VisitMut for UtoipaHints {
@@ -213,8 +257,24 @@ impl VisitMut for UtoipaHints {
     }
 }
 
+/// The array bounds of a schema (`None`) and of its properties (`Some(name)`).
+fn bounds_of(schema: &Schema) -> Vec<(Option<String>, ItemBound)> {
+    let mut found = Vec::new();
+    if let Some(bounds) = array_bounds(schema) {
+        found.push((None, bounds));
+    }
+    if let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind {
+        for (property, schema) in &object.properties {
+            if let Some(bounds) = schema.as_item().and_then(|s| array_bounds(s)) {
+                found.push((Some(property.clone()), bounds));
+            }
+        }
+    }
+    found
+}
+
 /// The `minItems`/`maxItems` of an array schema, if it has any.
-fn array_bounds(schema: &Schema) -> Option<(u64, Option<u64>)> {
+fn array_bounds(schema: &Schema) -> Option<ItemBound> {
     match &schema.schema_kind {
         SchemaKind::Type(Type::Array(array))
             if array.min_items.is_some() || array.max_items.is_some() =>
@@ -234,11 +294,17 @@ struct ItemBounds<'a> {
 }
 
 impl ItemBounds<'_> {
-    /// The check of the bounds, for serde.
-    fn attribute(&self, key: &(String, Option<String>)) -> Option<syn::Attribute> {
+    /// The check of the bounds, for serde: `list` for an array, `nullable_list` for a
+    /// generated `Nullable<Vec<T>>`.
+    fn attribute(&self, key: &(String, Option<String>), ty: &syn::Type) -> Option<syn::Attribute> {
         let (min, max) = self.bounds.get(key)?;
         let max = max.map_or_else(|| "{ u64::MAX }".to_owned(), |n| n.to_string());
-        let path = format!("{}::params::list::<_, _, {min}, {max}>", super::RUNTIME);
+        let helper = if nullable_inner(ty).is_some() {
+            "nullable_list::<_, _, _"
+        } else {
+            "list::<_, _"
+        };
+        let path = format!("{}::params::{helper}, {min}, {max}>", super::RUNTIME);
         Some(syn::parse_quote!(#[serde(deserialize_with = #path)]))
     }
 
@@ -270,7 +336,8 @@ impl VisitMut for ItemBounds<'_> {
         match &mut item.fields {
             syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
                 let key = (name, None);
-                if let Some(attribute) = self.attribute(&key) {
+                let ty = fields.unnamed[0].ty.clone();
+                if let Some(attribute) = self.attribute(&key, &ty) {
                     fields.unnamed[0].attrs.push(attribute);
                 }
                 // utoipa reads a newtype's schema features from the struct.
@@ -283,7 +350,7 @@ impl VisitMut for ItemBounds<'_> {
                     let property = crate::docs::serde_name(&field.attrs)
                         .or_else(|| field.ident.as_ref().map(|i| i.to_string()));
                     let key = (name.clone(), property);
-                    if let Some(attribute) = self.attribute(&key) {
+                    if let Some(attribute) = self.attribute(&key, &field.ty) {
                         field.attrs.push(attribute);
                     }
                     if let Some(attribute) = self.schema_attribute(&key) {

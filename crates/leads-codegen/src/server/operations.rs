@@ -227,12 +227,12 @@ impl OperationReader<'_, '_> {
                 )
             })?;
         let (path_params, query_params, header_params) =
-            self.parameters(path, shared, operation)?;
+            self.parameters(&id, path, shared, operation)?;
         let body = match &operation.request_body {
-            Some(body) => Some(self.body(body)?),
+            Some(body) => Some(self.body(&id, body)?),
             None => None,
         };
-        let responses = self.responses(operation)?;
+        let responses = self.responses(&id, operation)?;
         let security = self.security(operation, schemes)?;
         Ok(Operation {
             id,
@@ -252,6 +252,7 @@ impl OperationReader<'_, '_> {
     /// Path-level parameters, overridden by operation-level ones of the same name and place.
     fn parameters(
         &mut self,
+        id: &str,
         path: &str,
         shared: &[ReferenceOr<Parameter>],
         operation: &SpecOperation,
@@ -281,7 +282,7 @@ impl OperationReader<'_, '_> {
                 Parameter::Path { parameter_data, .. } => (parameter_data, true),
                 Parameter::Query { parameter_data, .. } => (parameter_data, false),
                 Parameter::Header { parameter_data, .. } => {
-                    let param = self.header_param(parameter_data, &at)?;
+                    let param = self.header_param(id, parameter_data, &at)?;
                     headers.retain(|h| !h.name.eq_ignore_ascii_case(&param.name));
                     headers.push(param);
                     continue;
@@ -297,7 +298,9 @@ impl OperationReader<'_, '_> {
                 ));
             };
             let schema_at = format!("{at}/schema");
-            let ty = self.param_type(schema, &schema_at)?;
+            // Named as progenitor names the client's type for it, e.g. `ListLeadsEmail`.
+            let name = type_name(&format!("{id}-{}", data.name));
+            let ty = self.param_type(schema, &schema_at, &name)?;
             if in_path && matches!(ty, ParamType::List { .. }) {
                 return Err(unsupported(
                     &schema_at,
@@ -356,6 +359,7 @@ impl OperationReader<'_, '_> {
     /// A header parameter: one value, read from a header the router does not own.
     fn header_param(
         &mut self,
+        id: &str,
         data: &openapiv3::ParameterData,
         at: &str,
     ) -> Result<Param, CodegenError> {
@@ -384,7 +388,9 @@ impl OperationReader<'_, '_> {
             ));
         };
         let schema_at = format!("{at}/schema");
-        let ty = self.param_type(schema, &schema_at)?;
+        // Named as progenitor names the client's type for it, e.g. `CreateLeadIdempotencyKey`.
+        let type_name = type_name(&format!("{id}-{name}"));
+        let ty = self.param_type(schema, &schema_at, &type_name)?;
         if matches!(ty, ParamType::List { .. }) {
             return Err(unsupported(
                 &schema_at,
@@ -407,10 +413,14 @@ impl OperationReader<'_, '_> {
         })
     }
 
+    /// A parameter's type: integers, booleans, plain strings and arrays of them are
+    /// checked by the runtime; any other string (a pattern, an enum, a format) becomes a
+    /// typify model named `name`, which checks itself.
     fn param_type(
         &mut self,
         schema: &ReferenceOr<Schema>,
         at: &str,
+        name: &str,
     ) -> Result<ParamType, CodegenError> {
         let ReferenceOr::Item(item) = schema else {
             return Ok(ParamType::Model(self.models.reference(schema, at)?));
@@ -447,6 +457,7 @@ impl OperationReader<'_, '_> {
                     max: string.max_length.map(|n| n as u64),
                 }
             }
+            Type::String(_) => ParamType::Model(self.models.named(schema, at, name)?),
             Type::Boolean(_) => ParamType::Bool,
             Type::Array(array) if !array.unique_items => {
                 let items = array
@@ -455,12 +466,14 @@ impl OperationReader<'_, '_> {
                     .ok_or_else(|| unsupported(at, "an array parameter needs `items`"))?
                     .clone()
                     .unbox();
-                let item = self.param_type(&items, &format!("{at}/items"))?;
+                let item = self.param_type(&items, &format!("{at}/items"), &format!("{name}Item"))?;
                 let bounded_item = match &item {
                     ParamType::List { .. } => true,
                     ParamType::Int { min, max, .. } => min.is_some() || max.is_some(),
                     ParamType::Str { min, max } => min.is_some() || max.is_some(),
-                    ParamType::Model(_) | ParamType::Bool => false,
+                    ParamType::Bool => false,
+                    // A named inline string checks its own pattern; a component checks itself.
+                    ParamType::Model(_) => false,
                 };
                 if bounded_item {
                     return Err(unsupported(&format!("{at}/items"), "array items may not be arrays or carry bounds; `$ref` a component schema for them"));
@@ -474,13 +487,17 @@ impl OperationReader<'_, '_> {
             _ => {
                 return Err(unsupported(
                     at,
-                    "inline parameter schemas may be integers with bounds, strings with lengths, booleans or arrays of them; `$ref` a component schema for patterns, enums and formats",
+                    "inline parameter schemas may be integers with bounds, strings, booleans or arrays of them; `$ref` a component schema for anything else",
                 ))
             }
         })
     }
 
-    fn body(&mut self, body: &ReferenceOr<openapiv3::RequestBody>) -> Result<Body, CodegenError> {
+    fn body(
+        &mut self,
+        id: &str,
+        body: &ReferenceOr<openapiv3::RequestBody>,
+    ) -> Result<Body, CodegenError> {
         let at = format!("{}/requestBody", self.at);
         let resolve::Found { item, at } = resolve::request_body(self.spec, body, &at)?;
         let mut content = item.content.iter();
@@ -501,15 +518,21 @@ impl OperationReader<'_, '_> {
             .schema
             .as_ref()
             .ok_or_else(|| unsupported(&media_at, "the request body needs a `schema`"))?;
+        // An inline schema is named as progenitor names it: `CreateLeadBody`.
+        let name = type_name(&format!("{id}-body"));
         Ok(Body {
             ty: self
                 .models
-                .reference(schema, &format!("{media_at}/schema"))?,
+                .named(schema, &format!("{media_at}/schema"), &name)?,
             required: item.required,
         })
     }
 
-    fn responses(&mut self, operation: &SpecOperation) -> Result<Vec<Reply>, CodegenError> {
+    fn responses(
+        &mut self,
+        id: &str,
+        operation: &SpecOperation,
+    ) -> Result<Vec<Reply>, CodegenError> {
         let responses_at = format!("{}/responses", self.at);
         if operation.responses.default.is_some() {
             return Err(unsupported(
@@ -533,7 +556,7 @@ impl OperationReader<'_, '_> {
                 )
             })?;
             let resolve::Found { item, at } = resolve::response(self.spec, response, &at)?;
-            let content = self.content(item, &at, status)?;
+            let content = self.content(id, item, &at, status)?;
             replies.push(Reply {
                 status,
                 variant: variant.to_owned(),
@@ -568,6 +591,7 @@ impl OperationReader<'_, '_> {
 
     fn content(
         &mut self,
+        id: &str,
         response: &openapiv3::Response,
         at: &str,
         status: u16,
@@ -590,10 +614,17 @@ impl OperationReader<'_, '_> {
             .ok_or_else(|| unsupported(&media_at, "the response needs a `schema`"))?;
         let schema_at = format!("{media_at}/schema");
         if media_type == JSON {
-            let ty = self.models.reference(schema, &schema_at)?;
-            if let (false, ReferenceOr::Reference { reference }) =
-                ((200..300).contains(&status), schema)
-            {
+            let is_success = (200..300).contains(&status);
+            if !is_success && schema.as_item().is_some() {
+                return Err(unsupported(
+                    &schema_at,
+                    "an error response must `$ref` the one error schema in `components/schemas`: the router answers its own rejections with it",
+                ));
+            }
+            // An inline success schema is named as progenitor names it: `GetLeadResponse`.
+            let name = type_name(&format!("{id}-response"));
+            let ty = self.models.named(schema, &schema_at, &name)?;
+            if let (false, ReferenceOr::Reference { reference }) = (is_success, schema) {
                 match &*self.error_type {
                     Some((first, _)) if first != reference => {
                         return Err(unsupported(&schema_at, format!("every error response must use one schema, `{first}`; this one is `{reference}`")))
@@ -648,6 +679,12 @@ impl OperationReader<'_, '_> {
         }
         Ok(allowed)
     }
+}
+
+/// The name typify and progenitor give an inline schema, from its dash-separated origin
+/// (`listLeads-email` → `ListLeadsEmail`).
+fn type_name(origin: &str) -> String {
+    origin.to_upper_camel_case()
 }
 
 /// A default must be a value the parameter's own checks accept.

@@ -2,7 +2,9 @@
 //! were validated by the router; outbound ones come from the store, so a failure here is
 //! an internal fault (stored data the spec cannot express), never the caller's.
 
-use crate::store::{self, JsonObject, LeadChanges, LeadQuery, NewLead, SortField, StatusFilter};
+use crate::store::{
+    self, Change, JsonObject, LeadChanges, LeadQuery, NewLead, SortField, StatusFilter,
+};
 use leads_api::types;
 
 /// A stored value the API models reject.
@@ -74,23 +76,42 @@ pub fn new_lead(body: types::LeadCreate, user_id: String) -> NewLead {
     }
 }
 
-/// The body of `updateLead` as changes. The generated model cannot tell an absent
-/// `tags`/`attributes` from an empty one, so an empty one leaves the stored value alone.
+/// The body of `updateLead` as changes: a property left out keeps the field, `null`
+/// clears it and a value sets it; clearing `tags` or `attributes` empties them.
 pub fn changes(body: types::LeadUpdate) -> LeadChanges {
     LeadChanges {
-        fullname: body.fullname.map(Into::into),
-        email: body.email.map(Into::into),
-        phone: body.phone.map(Into::into),
-        company: body.company.map(Into::into),
-        note: body.note.map(Into::into),
-        street_address: body.street_address.map(Into::into),
-        city: body.city.map(Into::into),
-        region: body.region.map(Into::into),
-        zipcode: body.zipcode.map(Into::into),
-        country: body.country.map(Into::into),
+        fullname: change(body.fullname),
+        email: change(body.email),
+        phone: change(body.phone),
+        company: change(body.company),
+        note: change(body.note),
+        street_address: change(body.street_address),
+        city: change(body.city),
+        region: change(body.region),
+        zipcode: change(body.zipcode),
+        country: change(body.country),
         status: body.status.map(i32::from),
-        tags: (!body.tags.is_empty()).then(|| tags(body.tags)),
-        attributes: non_empty(body.attributes),
+        tags: replacement(body.tags.map(tags)),
+        attributes: replacement(body.attributes),
+    }
+}
+
+/// A text property's three states as a change of the stored field.
+fn change<T: Into<String>>(property: types::Nullable<T>) -> Change<String> {
+    match property {
+        types::Nullable::Absent => Change::Keep,
+        types::Nullable::Null => Change::Clear,
+        types::Nullable::Value(value) => Change::Set(value.into()),
+    }
+}
+
+/// A collection property's three states as a replacement: `None` keeps the stored value,
+/// `null` replaces it with an empty one.
+fn replacement<T: Default>(property: types::Nullable<T>) -> Option<T> {
+    match property {
+        types::Nullable::Absent => None,
+        types::Nullable::Null => Some(T::default()),
+        types::Nullable::Value(value) => Some(value),
     }
 }
 
@@ -116,12 +137,6 @@ pub fn role(role: store::Role) -> types::Role {
     }
 }
 
-/// `sortField` and `sort` are two names for one parameter: either may be given, and
-/// when both are they must agree.
-#[derive(Debug, thiserror::Error)]
-#[error("the query parameters `sortField` and `sort` must agree when both are given")]
-pub struct SortConflict;
-
 /// The filters and order shared by the list and the export.
 pub struct Filters {
     pub sort_field: Option<types::SortField>,
@@ -137,12 +152,11 @@ pub struct Filters {
 
 impl Filters {
     /// The storage query; `default_status` applies when no `status` is given.
-    pub fn into_query(self, default_status: StatusFilter) -> Result<LeadQuery, SortConflict> {
-        let field = match (self.sort_field, self.sort) {
-            (Some(a), Some(b)) if a != b => return Err(SortConflict),
-            (a, b) => a.or(b),
-        };
-        Ok(LeadQuery {
+    pub fn into_query(self, default_status: StatusFilter) -> LeadQuery {
+        // Two names for one parameter; `sort` wins, as on Tiledesk's server, which reads
+        // only `sort`.
+        let field = self.sort.or(self.sort_field);
+        LeadQuery {
             email: self.email,
             full_text: self.full_text,
             with_email: self.with_email,
@@ -160,7 +174,7 @@ impl Filters {
                 Some(types::SortField::LeadId) => SortField::LeadId,
             },
             ascending: self.direction.is_some_and(|d| *d == 1),
-        })
+        }
     }
 }
 
@@ -170,8 +184,8 @@ impl From<leads_api::params::ListLeadsQuery> for Filters {
             sort_field: q.sort_field,
             sort: q.sort,
             direction: q.direction,
-            email: q.email,
-            full_text: q.full_text,
+            email: q.email.map(String::from),
+            full_text: q.full_text.map(String::from),
             with_email: q.with_email,
             with_fullname: q.with_fullname,
             tags: q.tags,
@@ -186,8 +200,8 @@ impl From<leads_api::params::ExportLeadsCsvQuery> for Filters {
             sort_field: q.sort_field,
             sort: q.sort,
             direction: q.direction,
-            email: q.email,
-            full_text: q.full_text,
+            email: q.email.map(String::from),
+            full_text: q.full_text.map(String::from),
             with_email: q.with_email,
             with_fullname: q.with_fullname,
             tags: q.tags,

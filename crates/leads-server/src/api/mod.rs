@@ -235,9 +235,8 @@ impl AppState {
         query: params::ListLeadsQuery,
     ) -> Result<types::LeadList, Failure> {
         let (page, limit) = (query.page, query.limit);
-        let filters = convert::Filters::from(query)
-            .into_query(StatusFilter::Is(crate::store::STATUS_NORMAL))
-            .map_err(|e| Failure::BadRequest(e.to_string()))?;
+        let filters =
+            convert::Filters::from(query).into_query(StatusFilter::Is(crate::store::STATUS_NORMAL));
         self.authorize(caller, project_id, Role::Agent).await?;
         let per_page = u32::try_from(limit)
             .ok()
@@ -356,9 +355,7 @@ impl LeadsApi for AppState {
         query: params::ExportLeadsCsvQuery,
     ) -> responses::ExportLeadsCsv {
         let outcome = async {
-            let query = convert::Filters::from(query)
-                .into_query(StatusFilter::NotDeleted)
-                .map_err(|e| Failure::BadRequest(e.to_string()))?;
+            let query = convert::Filters::from(query).into_query(StatusFilter::NotDeleted);
             self.authorize(caller, &path.project_id, Role::Agent)
                 .await?;
             let rows = self.store.export_leads(&path.project_id, query);

@@ -21,8 +21,8 @@ mod stream;
 pub mod text;
 
 pub use model::{
-    JsonObject, Lead, LeadChanges, LeadEdit, LeadPage, LeadQuery, Membership, NewLead, Project,
-    Role, SortField, StatusFilter, UnknownRole, User, STATUS_DELETED, STATUS_NORMAL,
+    Change, JsonObject, Lead, LeadChanges, LeadEdit, LeadPage, LeadQuery, Membership, NewLead,
+    Project, Role, SortField, StatusFilter, UnknownRole, User, STATUS_DELETED, STATUS_NORMAL,
 };
 pub use access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 pub use object_id::{is_object_id, new_object_id};

@@ -85,19 +85,33 @@ pub struct NewLead {
     pub created_by: String,
 }
 
-/// The fields an update sets; `None` leaves a field as it is.
+/// What an update does to one optional text field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Change<T> {
+    /// Leaves the field as it is.
+    #[default]
+    Keep,
+    /// Removes the field's value.
+    Clear,
+    /// Sets the field to this value.
+    Set(T),
+}
+
+/// The changes of an update. Text fields are kept, cleared or set; `tags` and
+/// `attributes` are kept (`None`) or replaced whole, where clearing is replacing with
+/// nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LeadChanges {
-    pub fullname: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub company: Option<String>,
-    pub note: Option<String>,
-    pub street_address: Option<String>,
-    pub city: Option<String>,
-    pub region: Option<String>,
-    pub zipcode: Option<String>,
-    pub country: Option<String>,
+    pub fullname: Change<String>,
+    pub email: Change<String>,
+    pub phone: Change<String>,
+    pub company: Change<String>,
+    pub note: Change<String>,
+    pub street_address: Change<String>,
+    pub city: Change<String>,
+    pub region: Change<String>,
+    pub zipcode: Change<String>,
+    pub country: Change<String>,
     pub status: Option<i32>,
     /// Replaces the tags whole (duplicates dropped).
     pub tags: Option<Vec<String>>,
@@ -137,9 +151,10 @@ impl LeadEdit {
                 lead.tags.retain(|t| t != tag);
                 lead.tags.len() != before
             }
-            LeadEdit::MergeAttributes(body) => merge(&mut lead.attributes, body),
-            LeadEdit::MergeProperties(body) => {
-                merge(lead.properties.get_or_insert_with(JsonObject::new), body)
+            LeadEdit::MergeAttributes(patch) => merge_patch(&mut lead.attributes, patch),
+            LeadEdit::MergeProperties(patch) => {
+                let properties = lead.properties.get_or_insert_with(JsonObject::new);
+                merge_patch(properties, patch)
             }
             LeadEdit::SoftDelete => set(&mut lead.status, STATUS_DELETED),
         }
@@ -148,7 +163,7 @@ impl LeadEdit {
 
 fn apply_changes(c: &LeadChanges, lead: &mut Lead) -> bool {
     let mut changed = false;
-    let fields: [(&Option<String>, &mut Option<String>); 10] = [
+    let fields: [(&Change<String>, &mut Option<String>); 10] = [
         (&c.fullname, &mut lead.fullname),
         (&c.email, &mut lead.email),
         (&c.phone, &mut lead.phone),
@@ -160,13 +175,12 @@ fn apply_changes(c: &LeadChanges, lead: &mut Lead) -> bool {
         (&c.zipcode, &mut lead.zipcode),
         (&c.country, &mut lead.country),
     ];
-    for (new, old) in fields {
-        if let Some(new) = new {
-            if old.as_ref() != Some(new) {
-                *old = Some(new.clone());
-                changed = true;
-            }
-        }
+    for (change, stored) in fields {
+        changed |= match change {
+            Change::Keep => false,
+            Change::Clear => set(stored, None),
+            Change::Set(value) => set(stored, Some(value.clone())),
+        };
     }
     if let Some(status) = c.status {
         changed |= set(&mut lead.status, status);
@@ -189,15 +203,36 @@ fn set<T: PartialEq>(slot: &mut T, value: T) -> bool {
     }
 }
 
-fn merge(target: &mut JsonObject, body: &JsonObject) -> bool {
+/// Applies a JSON Merge Patch (RFC 7396) to `target`: `null` removes a key, an object
+/// merges into the object under its key (replacing anything else there), and any other
+/// value replaces. Answers whether `target` changed.
+fn merge_patch(target: &mut JsonObject, patch: &JsonObject) -> bool {
     let mut changed = false;
-    for (key, value) in body {
-        if target.get(key) != Some(value) {
-            target.insert(key.clone(), value.clone());
-            changed = true;
+    for (key, value) in patch {
+        match value {
+            Value::Null => changed |= target.remove(key).is_some(),
+            Value::Object(inner) => {
+                let mut merged = match target.get(key) {
+                    Some(Value::Object(existing)) => existing.clone(),
+                    _ => JsonObject::new(),
+                };
+                merge_patch(&mut merged, inner);
+                changed |= replace(target, key, Value::Object(merged));
+            }
+            value => changed |= replace(target, key, value.clone()),
         }
     }
     changed
+}
+
+/// Stores `value` under `key`; answers whether that changed anything.
+fn replace(target: &mut JsonObject, key: &str, value: Value) -> bool {
+    if target.get(key) == Some(&value) {
+        false
+    } else {
+        target.insert(key.to_owned(), value);
+        true
+    }
 }
 
 /// Drops repeated tags, keeping the first occurrence's position.
