@@ -266,7 +266,11 @@ pub fn hold_write_lock(database: &Database, hold: Duration) -> Result<Child, Har
         .spawn()
         .map_err(|e| HarnessError::Command(format!("cannot hold the lock: {e}")))?;
     let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
-    if !lines.by_ref().map_while(Result::ok).any(|l| l.trim() == "locked") {
+    if !lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.trim() == "locked")
+    {
         return Err(HarnessError::Command("the lock was not taken".to_owned()));
     }
     // Keep reading, so the holder never dies writing to a closed pipe.

@@ -228,7 +228,10 @@ impl Write {
                     .update_lead()
                     .project_id(project)
                     .id(id)
-                    .body(serde_json::from_value::<types::LeadUpdate>(json!({ "fullname": name })).expect("a valid body"))
+                    .body(
+                        serde_json::from_value::<types::LeadUpdate>(json!({ "fullname": name }))
+                            .expect("a valid body"),
+                    )
                     .send()
                     .await,
             ),
@@ -237,7 +240,10 @@ impl Write {
                     .add_lead_tags()
                     .project_id(project)
                     .id(id)
-                    .body(serde_json::from_value::<types::TagList>(json!([tag])).expect("a valid body"))
+                    .body(
+                        serde_json::from_value::<types::TagList>(json!([tag]))
+                            .expect("a valid body"),
+                    )
                     .send()
                     .await,
             ),
@@ -246,19 +252,23 @@ impl Write {
                     .merge_lead_attributes()
                     .project_id(project)
                     .id(id)
-                    .body(serde_json::from_value::<types::FreeForm>(json!({ key: value })).expect("a valid body"))
+                    .body(
+                        serde_json::from_value::<types::FreeForm>(json!({ key: value }))
+                            .expect("a valid body"),
+                    )
                     .send()
                     .await,
             ),
-            Write::SoftDelete => {
-                done(client.delete_lead().project_id(project).id(id).send().await)
-            }
+            Write::SoftDelete => done(client.delete_lead().project_id(project).id(id).send().await),
             Write::Restore => done(
                 client
                     .update_lead()
                     .project_id(project)
                     .id(id)
-                    .body(serde_json::from_value::<types::LeadUpdate>(json!({ "status": 100 })).expect("a valid body"))
+                    .body(
+                        serde_json::from_value::<types::LeadUpdate>(json!({ "status": 100 }))
+                            .expect("a valid body"),
+                    )
                     .send()
                     .await,
             ),
@@ -339,7 +349,14 @@ async fn mixed_writes(client: Client, project: String, worker: usize, ledger: Ar
             }
             _ => {
                 let body = LeadCreate::builder().lead_id(format!("mixed-{worker}-{i}"));
-                let result = outcome(client.create_lead().project_id(&*project).body(body).send().await);
+                let result = outcome(
+                    client
+                        .create_lead()
+                        .project_id(&*project)
+                        .body(body)
+                        .send()
+                        .await,
+                );
                 let mut ledger = ledger.lock().expect("not poisoned");
                 match result {
                     Outcome::Acked(lead) => {
@@ -360,9 +377,16 @@ async fn mixed_writes(client: Client, project: String, worker: usize, ledger: Ar
 
 /// Every lead of every ledger is as acknowledged; the write in flight at the kill is
 /// wholly applied or wholly absent, and the ledger follows what happened.
-async fn check_ledgers(client: &Client, project: &str, ledgers: &[Arc<Mutex<Ledger>>], label: &str) {
+async fn check_ledgers(
+    client: &Client,
+    project: &str,
+    ledgers: &[Arc<Mutex<Ledger>>],
+    label: &str,
+) {
     for ledger in ledgers {
-        let mut ledger = ledger.lock().expect("not poisoned");
+        let shared = ledger;
+        // Checked outside the lock (no guard is held across a request), then put back.
+        let mut ledger = std::mem::take(&mut *shared.lock().expect("not poisoned"));
         let in_flight = ledger.in_flight.take();
         let ids: Vec<String> = ledger.leads.keys().cloned().collect();
         for id in ids {
@@ -404,6 +428,7 @@ async fn check_ledgers(client: &Client, project: &str, ledgers: &[Arc<Mutex<Ledg
                 "{label}: removed lead {id} is back"
             );
         }
+        *shared.lock().expect("not poisoned") = ledger;
     }
 }
 
@@ -430,7 +455,11 @@ async fn check_counts(client: &Client, project: &str, label: &str) -> u64 {
                 break;
             }
         }
-        assert_eq!(count, Some(rows), "{label}: status {status}: count against rows");
+        assert_eq!(
+            count,
+            Some(rows),
+            "{label}: status {status}: count against rows"
+        );
         total += rows;
     }
     total
@@ -463,18 +492,29 @@ async fn mixed_writes_survive_sigkill(backend: Backend) {
         let label = format!("{backend:?} round {round}");
         let server = Server::start(&database, &[]).expect("the server starts");
         let client = once(&server, &token);
-        let acked_before: usize = ledgers.iter().map(|l| l.lock().expect("not poisoned").acked).sum();
+        let acked_before: usize = ledgers
+            .iter()
+            .map(|l| l.lock().expect("not poisoned").acked)
+            .sum();
         let workers: Vec<_> = ledgers
             .iter()
             .enumerate()
             .map(|(w, ledger)| {
-                tokio::spawn(mixed_writes(client.clone(), world.project.clone(), w, ledger.clone()))
+                tokio::spawn(mixed_writes(
+                    client.clone(),
+                    world.project.clone(),
+                    w,
+                    ledger.clone(),
+                ))
             })
             .collect();
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(10) {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            let acked: usize = ledgers.iter().map(|l| l.lock().expect("not poisoned").acked).sum();
+            let acked: usize = ledgers
+                .iter()
+                .map(|l| l.lock().expect("not poisoned").acked)
+                .sum();
             if acked - acked_before >= 400 {
                 break;
             }
@@ -485,9 +525,15 @@ async fn mixed_writes_survive_sigkill(backend: Backend) {
         }
         for ledger in &ledgers {
             let refused = ledger.lock().expect("not poisoned").refused.clone();
-            assert!(refused.is_empty(), "{label}: answers before the kill: {refused:?}");
+            assert!(
+                refused.is_empty(),
+                "{label}: answers before the kill: {refused:?}"
+            );
         }
-        let acked: usize = ledgers.iter().map(|l| l.lock().expect("not poisoned").acked).sum();
+        let acked: usize = ledgers
+            .iter()
+            .map(|l| l.lock().expect("not poisoned").acked)
+            .sum();
         assert!(acked > acked_before, "{label}: nothing was acknowledged");
         acked_total = acked;
 
@@ -495,7 +541,10 @@ async fn mixed_writes_survive_sigkill(backend: Backend) {
         let client = once(&server, &token);
         check_ledgers(&client, &world.project, &ledgers, &label).await;
         let rows = check_counts(&client, &world.project, &label).await;
-        let tracked: usize = ledgers.iter().map(|l| l.lock().expect("not poisoned").leads.len()).sum();
+        let tracked: usize = ledgers
+            .iter()
+            .map(|l| l.lock().expect("not poisoned").leads.len())
+            .sum();
         assert!(
             rows as usize >= tracked,
             "{label}: {rows} leads listed, {tracked} acknowledged and not removed"
@@ -592,11 +641,12 @@ async fn sigterm_drains_in_flight_requests(backend: Backend) {
         acked.len() >= 8,
         "{backend:?}: the eight writes in flight at SIGTERM were answered: {results:?}"
     );
-    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
-        if let Some((status, retry_after)) = refused {
-            assert_eq!(*status, 503, "{backend:?}: refused while draining: {results:?}");
-            assert!(retry_after, "{backend:?}: a 503 without Retry-After");
-        }
+    for (status, retry_after) in results.iter().filter_map(|r| r.as_ref().err()).flatten() {
+        assert_eq!(
+            *status, 503,
+            "{backend:?}: refused while draining: {results:?}"
+        );
+        assert!(retry_after, "{backend:?}: a 503 without Retry-After");
     }
 
     let server = Server::start(&database, &[]).expect("the server restarts");

@@ -102,11 +102,21 @@ async fn broken_stored_data_is_a_logged_500(backend: Backend) {
     // A corrupt timestamp is not 1970.
     sql(
         &database,
-        &format!("UPDATE leads SET created_at = 9223372036854775807 WHERE id = '{}';", lead.id.as_str()),
+        &format!(
+            "UPDATE leads SET created_at = 9223372036854775807 WHERE id = '{}';",
+            lead.id.as_str()
+        ),
     )
     .expect("timestamp broken");
     assert_eq!(
-        status(&agent.get_lead().project_id(project).id(lead.id.as_str()).send().await),
+        status(
+            &agent
+                .get_lead()
+                .project_id(project)
+                .id(lead.id.as_str())
+                .send()
+                .await
+        ),
         500,
         "{backend:?}: a corrupt timestamp"
     );
@@ -116,11 +126,21 @@ async fn broken_stored_data_is_a_logged_500(backend: Backend) {
     );
     sql(
         &database,
-        &format!("UPDATE leads SET created_at = 0 WHERE id = '{}';", lead.id.as_str()),
+        &format!(
+            "UPDATE leads SET created_at = 0 WHERE id = '{}';",
+            lead.id.as_str()
+        ),
     )
     .expect("timestamp repaired");
     assert_eq!(
-        status(&agent.get_lead().project_id(project).id(lead.id.as_str()).send().await),
+        status(
+            &agent
+                .get_lead()
+                .project_id(project)
+                .id(lead.id.as_str())
+                .send()
+                .await
+        ),
         200
     );
 
@@ -196,7 +216,11 @@ async fn a_busy_server_answers_503_and_keys_reconcile(backend: Backend) {
             .send()
     };
     let update = http
-        .put(format!("{}/{project}/leads/{}", server.base_url, lead.id.as_str()))
+        .put(format!(
+            "{}/{project}/leads/{}",
+            server.base_url,
+            lead.id.as_str()
+        ))
         .header("authorization", format!("JWT {token}"))
         .json(&json!({ "fullname": "late" }))
         .send();
@@ -206,7 +230,12 @@ async fn a_busy_server_answers_503_and_keys_reconcile(backend: Backend) {
         create(2, "timed-out-2"),
         update
     );
-    for (what, answer) in [("create 0", a), ("create 1", b), ("create 2", c), ("update", d)] {
+    for (what, answer) in [
+        ("create 0", a),
+        ("create 1", b),
+        ("create 2", c),
+        ("update", d),
+    ] {
         let answer = answer.expect("answered");
         assert_eq!(answer.status(), 503, "{backend:?}: {what}");
         assert_eq!(
@@ -230,7 +259,11 @@ async fn a_busy_server_answers_503_and_keys_reconcile(backend: Backend) {
             .expect("answered");
         assert_eq!(answer.status(), 200, "{backend:?}: retry {i}");
         let reused = create(i, "another body").await.expect("answered");
-        assert_eq!(reused.status(), 409, "{backend:?}: key {i} with another body");
+        assert_eq!(
+            reused.status(),
+            409,
+            "{backend:?}: key {i} with another body"
+        );
     }
     let page = client
         .list_leads()
@@ -251,9 +284,16 @@ async fn a_busy_server_answers_503_and_keys_reconcile(backend: Backend) {
     let (_, metrics) = server.get("/metrics").expect("scraped");
     let timeouts: f64 = metrics
         .lines()
-        .find_map(|l| l.strip_prefix("leads_db_pool_timeouts_total ")?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("leads_db_pool_timeouts_total ")?
+                .parse()
+                .ok()
+        })
         .expect("the pool timeout counter");
-    assert!(timeouts >= 1.0, "{backend:?}: the update found no connection");
+    assert!(
+        timeouts >= 1.0,
+        "{backend:?}: the update found no connection"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -277,22 +317,23 @@ async fn idempotent_creates_survive_restarts(backend: Backend) {
     let world = seed_world(&database).expect("seeded");
     let server = Server::start(&database, &[]).expect("the server starts");
     let body = || {
-        LeadCreate::builder()
-            .lead_id("once")
-            .tags(vec!["a".parse().expect("a tag"), "b".parse().expect("a tag")])
+        LeadCreate::builder().lead_id("once").tags(vec![
+            "a".parse().expect("a tag"),
+            "b".parse().expect("a tag"),
+        ])
     };
     let key: types::IdempotencyKey = "order-7f3a".parse().expect("a key");
     let project = world.project.clone();
     let create = |client: Client, key: types::IdempotencyKey| {
         let project = project.clone();
         async move {
-        client
-            .create_lead()
-            .project_id(&*project)
-            .idempotency_key(key)
-            .body(body())
-            .send()
-            .await
+            client
+                .create_lead()
+                .project_id(&*project)
+                .idempotency_key(key)
+                .body(body())
+                .send()
+                .await
         }
     };
     let first = create(server.client(world.agent.basic()), key.clone())
@@ -327,7 +368,11 @@ async fn idempotent_creates_survive_restarts(backend: Backend) {
         .send()
         .await
         .expect("answered");
-    assert_eq!(malformed.status(), 400, "{backend:?}: a key outside the pattern");
+    assert_eq!(
+        malformed.status(),
+        400,
+        "{backend:?}: a key outside the pattern"
+    );
     drop(server);
 
     let restarted = Server::start(&database, &[]).expect("the server restarts");

@@ -46,7 +46,12 @@ async fn metrics_count_requests_latency_pools_batches_and_the_auth_cache() {
         .send()
         .await;
     assert!(missing.is_err());
-    let anonymous = server.anonymous().list_leads().project_id(project).send().await;
+    let anonymous = server
+        .anonymous()
+        .list_leads()
+        .project_id(project)
+        .send()
+        .await;
     assert!(anonymous.is_err());
 
     let (status, text) = server.get("/metrics").expect("scraped");
@@ -64,9 +69,8 @@ async fn metrics_count_requests_latency_pools_batches_and_the_auth_cache() {
         })
         .collect();
     eprintln!("/metrics excerpt:\n{}", excerpt.join("\n"));
-    let count = |name: &str| {
-        sample(&text, name).unwrap_or_else(|| panic!("no `{name}` in:\n{text}"))
-    };
+    let count =
+        |name: &str| sample(&text, name).unwrap_or_else(|| panic!("no `{name}` in:\n{text}"));
     assert_eq!(
         count(r#"leads_http_requests_total{operation="createLead",status="200"}"#),
         3.0
@@ -97,7 +101,11 @@ async fn metrics_count_requests_latency_pools_batches_and_the_auth_cache() {
         1.0,
         "the scrape itself is in flight"
     );
-    assert_eq!(count("leads_group_commit_batch_size_sum"), 3.0, "three creates");
+    assert_eq!(
+        count("leads_group_commit_batch_size_sum"),
+        3.0,
+        "three creates"
+    );
     assert!(count("leads_group_commit_batch_size_count") >= 1.0);
     assert!(count("leads_group_commit_wait_seconds_count") >= 3.0);
     assert_eq!(
@@ -105,12 +113,26 @@ async fn metrics_count_requests_latency_pools_batches_and_the_auth_cache() {
         1.0,
         "one SQLite writer"
     );
-    assert!(sample(&text, r#"leads_db_pool_connections{pool="read",state="idle"}"#).is_some());
-    assert!(sample(&text, r#"leads_db_pool_connections{pool="write",state="in_use"}"#).is_some());
+    assert!(sample(
+        &text,
+        r#"leads_db_pool_connections{pool="read",state="idle"}"#
+    )
+    .is_some());
+    assert!(sample(
+        &text,
+        r#"leads_db_pool_connections{pool="write",state="in_use"}"#
+    )
+    .is_some());
     assert_eq!(count("leads_db_pool_timeouts_total"), 0.0);
     // Five Basic requests: the first verifies (a miss), the other four hit.
-    assert_eq!(count(r#"leads_auth_cache_lookups_total{result="miss"}"#), 1.0);
-    assert_eq!(count(r#"leads_auth_cache_lookups_total{result="hit"}"#), 4.0);
+    assert_eq!(
+        count(r#"leads_auth_cache_lookups_total{result="miss"}"#),
+        1.0
+    );
+    assert_eq!(
+        count(r#"leads_auth_cache_lookups_total{result="hit"}"#),
+        4.0
+    );
     assert!(
         !text.contains(&world.project),
         "labels carry operations, never what a request contained"
@@ -178,10 +200,7 @@ async fn readyz_waits_for_migrations_on_postgres() {
             &database.url,
             "-q",
             "-c",
-            &format!(
-                "SELECT pg_advisory_lock({})",
-                leads_server_migration_lock()
-            ),
+            &format!("SELECT pg_advisory_lock({})", leads_server_migration_lock()),
             "-c",
             "\\echo locked",
             "-c",
@@ -239,7 +258,10 @@ async fn readyz_waits_for_migrations_on_postgres() {
     server
         .wait_ready(Duration::from_secs(30))
         .expect("ready once the lock is free");
-    assert!(server.log().iter().any(|l| l.contains("migrated the schema")));
+    assert!(server
+        .log()
+        .iter()
+        .any(|l| l.contains("migrated the schema")));
 }
 
 /// The advisory lock key servers migrate under.
@@ -313,7 +335,10 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_lead() {
         .args(["admin", "backup", &target, "--database-url", &database.url])
         .output()
         .expect("admin backup runs");
-    assert!(!again.status.success(), "an existing file is never overwritten");
+    assert!(
+        !again.status.success(),
+        "an existing file is never overwritten"
+    );
 
     let copy = Server::start(&restored, &[]).expect("a server on the copy");
     let copy_client = copy.client(Auth::jwt(&token));
@@ -324,7 +349,9 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_lead() {
             .id(&**id)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("lead {id}, acknowledged before the backup, is missing: {e}"))
+            .unwrap_or_else(|e| {
+                panic!("lead {id}, acknowledged before the backup, is missing: {e}")
+            })
             .into_inner();
         assert_eq!(&lead.lead_id, lead_id);
     }
@@ -351,7 +378,10 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_lead() {
         bytes.extend_from_slice(&chunk);
     }
     let rows = String::from_utf8_lossy(&bytes).lines().count() - 1;
-    assert_eq!(page.count as usize, rows, "the copy's count equals its rows");
+    assert_eq!(
+        page.count as usize, rows,
+        "the copy's count equals its rows"
+    );
     assert!(rows >= before.len());
     eprintln!(
         "backup under load: {} leads acknowledged before it, {rows} in the copy, {after} in all",

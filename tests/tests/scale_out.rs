@@ -10,7 +10,12 @@ use leads_client::{Auth, Client};
 use leads_e2e_tests::{admin, seed_world, Backend, Database, Server};
 
 /// The status of a call's answer, success or error; 0 when there was none.
-fn status<T>(result: &Result<leads_client::ResponseValue<T>, leads_client::Error<leads_client::types::Error>>) -> u16 {
+fn status<T>(
+    result: &Result<
+        leads_client::ResponseValue<T>,
+        leads_client::Error<leads_client::types::Error>,
+    >,
+) -> u16 {
     match result {
         Ok(value) => value.status().as_u16(),
         Err(error) => error.status().map_or(0, |s| s.as_u16()),
@@ -51,7 +56,7 @@ async fn three_servers_share_one_postgres() {
             server
                 .log()
                 .into_iter()
-                .filter(|line| line.contains("schema") || line.contains("migrat"))
+                .filter(|line| line.contains("leads_server::store") && line.contains("schema"))
                 .map(|line| match line.split_once("postgres: ") {
                     Some((_, message)) => message.to_owned(),
                     None => line,
@@ -67,7 +72,10 @@ async fn three_servers_share_one_postgres() {
         .iter()
         .filter(|l| l.contains("migrated the schema"))
         .count();
-    assert_eq!(migrated, 1, "exactly one server migrates: {migration_lines:#?}");
+    assert_eq!(
+        migrated, 1,
+        "exactly one server migrates: {migration_lines:#?}"
+    );
     assert!(
         migration_lines
             .iter()
@@ -114,7 +122,11 @@ async fn three_servers_share_one_postgres() {
     let lead = by_token[1]
         .create_lead()
         .project_id(project)
-        .body(LeadCreate::builder().lead_id("shared").fullname(Some("Ada".parse().expect("a name"))))
+        .body(
+            LeadCreate::builder()
+                .lead_id("shared")
+                .fullname(Some("Ada".parse().expect("a name"))),
+        )
         .send()
         .await
         .expect("created on server 2")
@@ -171,17 +183,34 @@ async fn three_servers_share_one_postgres() {
     let expected: BTreeSet<String> = (0..32).map(|i| format!("tag{i}")).collect();
     assert_eq!(tags, expected, "every append survived");
     assert_eq!(after.v, 32, "every append counted once");
-    eprintln!("32 tag appends across three servers: {} tags, __v {}", after.tags.len(), after.v);
+    eprintln!(
+        "32 tag appends across three servers: {} tags, __v {}",
+        after.tags.len(),
+        after.v
+    );
 
     // A password change takes effect on all three at once: old tokens and cached Basic
     // verifications of the old password are refused, the new password works.
-    let by_basic: Vec<Client> = servers.iter().map(|s| s.client(world.agent.basic())).collect();
+    let by_basic: Vec<Client> = servers
+        .iter()
+        .map(|s| s.client(world.agent.basic()))
+        .collect();
     for client in &by_basic {
-        assert_eq!(list_status(client, project).await, 200, "Basic works (and is cached)");
+        assert_eq!(
+            list_status(client, project).await,
+            200,
+            "Basic works (and is cached)"
+        );
     }
     admin(
         &database,
-        &["user", "password", &world.agent.email, "--password", "a new password"],
+        &[
+            "user",
+            "password",
+            &world.agent.email,
+            "--password",
+            "a new password",
+        ],
     )
     .expect("password changed");
     let new_basic: Vec<Client> = servers
@@ -189,32 +218,87 @@ async fn three_servers_share_one_postgres() {
         .map(|s| s.client(Auth::basic(&world.agent.email, "a new password")))
         .collect();
     for i in 0..3 {
-        assert_eq!(list_status(&by_token[i], project).await, 401, "server {}: old token", i + 1);
         assert_eq!(
-            status(&by_token[i].get_lead().project_id(project).id(lead.id.as_str()).send().await),
+            list_status(&by_token[i], project).await,
+            401,
+            "server {}: old token",
+            i + 1
+        );
+        assert_eq!(
+            status(
+                &by_token[i]
+                    .get_lead()
+                    .project_id(project)
+                    .id(lead.id.as_str())
+                    .send()
+                    .await
+            ),
             401,
             "server {}: old token on a read by id",
             i + 1
         );
-        assert_eq!(list_status(&by_basic[i], project).await, 401, "server {}: old password", i + 1);
-        assert_eq!(list_status(&new_basic[i], project).await, 200, "server {}: new password", i + 1);
+        assert_eq!(
+            list_status(&by_basic[i], project).await,
+            401,
+            "server {}: old password",
+            i + 1
+        );
+        assert_eq!(
+            list_status(&new_basic[i], project).await,
+            200,
+            "server {}: new password",
+            i + 1
+        );
     }
     eprintln!("password change: old token and old Basic 401, new Basic 200, on all three");
 
     // Lowering a role and removing a member take effect on the next request everywhere.
-    let low: Vec<Client> = servers.iter().map(|s| s.client(world.low.basic())).collect();
-    admin(&database, &["member", "role", project, &world.low.email, "--role", "agent"])
-        .expect("role raised");
+    let low: Vec<Client> = servers
+        .iter()
+        .map(|s| s.client(world.low.basic()))
+        .collect();
+    admin(
+        &database,
+        &[
+            "member",
+            "role",
+            project,
+            &world.low.email,
+            "--role",
+            "agent",
+        ],
+    )
+    .expect("role raised");
     for client in &low {
         assert_eq!(list_status(client, project).await, 200);
     }
-    admin(&database, &["member", "role", project, &world.low.email, "--role", "user"])
-        .expect("role lowered");
+    admin(
+        &database,
+        &[
+            "member",
+            "role",
+            project,
+            &world.low.email,
+            "--role",
+            "user",
+        ],
+    )
+    .expect("role lowered");
     for client in &low {
         assert_eq!(list_status(client, project).await, 403, "a lowered role");
     }
-    admin(&database, &["member", "role", project, &world.low.email, "--role", "agent"])
-        .expect("role raised again");
+    admin(
+        &database,
+        &[
+            "member",
+            "role",
+            project,
+            &world.low.email,
+            "--role",
+            "agent",
+        ],
+    )
+    .expect("role raised again");
     admin(&database, &["member", "remove", project, &world.low.email]).expect("removed");
     for client in &low {
         assert_eq!(list_status(client, project).await, 403, "a removed member");

@@ -64,8 +64,8 @@ mod generated {
 }
 
 pub use auth::{Auth, BuildError, ClientBuilder};
-pub use retry::RetryPolicy;
 pub use generated::*;
+pub use retry::RetryPolicy;
 
 impl Client {
     /// A client that signs every request with HTTP Basic: the user's email and password.

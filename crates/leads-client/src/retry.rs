@@ -91,9 +91,7 @@ impl RetryPolicy {
     fn retries(&self, method: &Method) -> bool {
         self.max_retries > 0
             && match *method {
-                Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS => {
-                    true
-                }
+                Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS => true,
                 Method::POST => self.retry_posts,
                 _ => false,
             }

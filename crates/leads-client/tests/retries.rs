@@ -39,7 +39,10 @@ async fn stand_in(busy: usize, retry_after: &'static str) -> (String, Arc<Mutex<
             if seen.len() <= busy {
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    [("content-type", "application/json"), ("retry-after", retry_after)],
+                    [
+                        ("content-type", "application/json"),
+                        ("retry-after", retry_after),
+                    ],
                     json!({"success": false, "msg": "busy"}).to_string(),
                 )
                     .into_response()
@@ -116,7 +119,11 @@ async fn retries_are_bounded() {
         .await
         .expect_err("every attempt is refused");
     assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
-    assert_eq!(seen.lock().expect("not poisoned").len(), 3, "one try, two retries");
+    assert_eq!(
+        seen.lock().expect("not poisoned").len(),
+        3,
+        "one try, two retries"
+    );
 }
 
 #[tokio::test]
@@ -161,11 +168,12 @@ async fn posts_are_not_retried_unless_asked_for_and_then_carry_one_key() {
     create(client(&base_url, RetryPolicy::default().retry_posts(true)))
         .await
         .expect("retried until it succeeds");
-    let seen = seen.lock().expect("not poisoned");
+    let seen = seen.lock().expect("not poisoned").clone();
     assert_eq!(seen.len(), 3);
     let key = seen[0].1.clone().expect("an Idempotency-Key");
     assert!(
-        seen.iter().all(|(_, k, _)| k.as_deref() == Some(key.as_str())),
+        seen.iter()
+            .all(|(_, k, _)| k.as_deref() == Some(key.as_str())),
         "the same key on every attempt: {seen:?}"
     );
 

@@ -40,7 +40,9 @@ async fn execute(store: &Store, command: AdminCommand) -> Result<Option<String>,
         AdminCommand::Member(MemberCommand::Remove { project_id, email }) => {
             let user = user(store, &email).await?;
             if !store.remove_membership(&project_id, &user.id).await? {
-                return Err(RunError::Invalid("the user is not a member of that project"));
+                return Err(RunError::Invalid(
+                    "the user is not a member of that project",
+                ));
             }
             Ok(None)
         }

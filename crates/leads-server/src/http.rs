@@ -145,7 +145,7 @@ pub fn app_with(lifecycle: Arc<Lifecycle>, config: HttpConfig) -> Router {
                         .level(Level::INFO)
                         .latency_unit(LatencyUnit::Millis),
                 )
-                                // Faults are logged at ERROR where they happen; a 503 while starting,
+                // Faults are logged at ERROR where they happen; a 503 while starting,
                 // draining or busy is expected, so the answer itself is a warning.
                 .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )

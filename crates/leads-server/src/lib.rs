@@ -140,11 +140,8 @@ async fn start(
     lifecycle: &http::Lifecycle,
     addr: std::net::SocketAddr,
 ) -> Result<Store, RunError> {
-    let store = Store::open_with(
-        &args.database.database_url,
-        &args.database.store_options(),
-    )
-    .await?;
+    let store =
+        Store::open_with(&args.database.database_url, &args.database.store_options()).await?;
     tracing::info!(backend = store.backend(), "storage ready");
     let auth = auth::Authenticator::new(
         store.clone(),

@@ -494,7 +494,10 @@ async fn every_authentication_failure_is_401() {
         ("expired", Some(format!("Bearer {expired}"))),
         ("garbage token", Some("JWT not.a.token".to_owned())),
         ("user gone", Some(format!("JWT {unknown_user}"))),
-        ("another credential version", Some(format!("JWT {other_version}"))),
+        (
+            "another credential version",
+            Some(format!("JWT {other_version}")),
+        ),
     ];
     for (case, header) in cases {
         assert_eq!(
@@ -566,15 +569,33 @@ async fn credentials_and_memberships_are_revoked_at_the_next_request() {
     let by_basic = w.client("agent@a.example");
     for client in [&by_token, &by_basic] {
         assert_eq!(status(client.list_leads().project_id(a).send().await), 200);
-        assert_eq!(status(client.get_lead().project_id(a).id(lead).send().await), 200);
+        assert_eq!(
+            status(client.get_lead().project_id(a).id(lead).send().await),
+            200
+        );
     }
-    let agent = w.server.store.user_by_email("agent@a.example").await.unwrap().unwrap();
+    let agent = w
+        .server
+        .store
+        .user_by_email("agent@a.example")
+        .await
+        .unwrap()
+        .unwrap();
     let hash = leads_server::auth::password::hash("another password".to_owned())
         .await
         .unwrap();
-    assert!(w.server.store.set_password_hash(&agent.id, &hash).await.unwrap());
+    assert!(w
+        .server
+        .store
+        .set_password_hash(&agent.id, &hash)
+        .await
+        .unwrap());
     for (what, client) in [("token", &by_token), ("Basic", &by_basic)] {
-        assert_eq!(status(client.list_leads().project_id(a).send().await), 401, "{what}");
+        assert_eq!(
+            status(client.list_leads().project_id(a).send().await),
+            401,
+            "{what}"
+        );
         assert_eq!(
             status(client.get_lead().project_id(a).id(lead).send().await),
             401,
@@ -596,9 +617,19 @@ async fn credentials_and_memberships_are_revoked_at_the_next_request() {
         .change_role(a, &agent.id, Role::Agent)
         .await
         .unwrap();
-    assert_eq!(status(renewed.get_lead().project_id(a).id(lead).send().await), 200);
-    w.server.store.remove_membership(a, &agent.id).await.unwrap();
-    assert_eq!(status(renewed.get_lead().project_id(a).id(lead).send().await), 403);
+    assert_eq!(
+        status(renewed.get_lead().project_id(a).id(lead).send().await),
+        200
+    );
+    w.server
+        .store
+        .remove_membership(a, &agent.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(renewed.get_lead().project_id(a).id(lead).send().await),
+        403
+    );
     w.server.stop().await;
 }
 

@@ -5,8 +5,8 @@ mod backends;
 
 use futures::TryStreamExt;
 use leads_server::store::{
-    is_object_id, Access, Change, JsonObject, KeyRecord, KeyedInsert, Lead, LeadChanges,
-    LeadEdit, LeadQuery, NewLead, Role, SortField, StatusFilter, Store, StoreError, StoredKey,
+    is_object_id, Access, Change, JsonObject, KeyRecord, KeyedInsert, Lead, LeadChanges, LeadEdit,
+    LeadQuery, NewLead, Role, SortField, StatusFilter, Store, StoreError, StoredKey,
     STATUS_DELETED, STATUS_NORMAL,
 };
 use serde_json::json;
@@ -943,7 +943,10 @@ async fn a_lead_read_carries_the_readers_role(store: Store) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(after.credential_version, 1, "the version comes with the read");
+    assert_eq!(
+        after.credential_version, 1,
+        "the version comes with the read"
+    );
 }
 
 async fn memberships(store: Store) {
@@ -1018,7 +1021,10 @@ async fn password_changes_bump_the_credential_version(store: Store) {
         assert_eq!(stored.password_hash, format!("h{expected}"));
     }
     let untouched = store.user_by_email("W@example.com").await.unwrap().unwrap();
-    assert_eq!(untouched.credential_version, 0, "only the user's own version moves");
+    assert_eq!(
+        untouched.credential_version, 0,
+        "only the user's own version moves"
+    );
     assert_eq!(untouched.id, other.id);
 }
 
@@ -1026,7 +1032,10 @@ async fn access_reads_version_and_role_together(store: Store) {
     let a = project(&store).await;
     let b = project(&store).await;
     let user = store.create_user("acc@example.com", "h").await.unwrap();
-    store.set_membership(&a, &user.id, Role::Admin).await.unwrap();
+    store
+        .set_membership(&a, &user.id, Role::Admin)
+        .await
+        .unwrap();
     assert_eq!(
         store.access(&user.id, &a).await.unwrap(),
         Some(Access {
@@ -1051,10 +1060,7 @@ async fn access_reads_version_and_role_together(store: Store) {
         })
     );
     assert_eq!(
-        store
-            .access("5b55e806c93dde00143163dc", &a)
-            .await
-            .unwrap(),
+        store.access("5b55e806c93dde00143163dc", &a).await.unwrap(),
         None
     );
 }
@@ -1067,7 +1073,10 @@ async fn memberships_are_removed_and_changed(store: Store) {
         "no role to change for a non-member"
     );
     assert!(!store.remove_membership(&a, &user.id).await.unwrap());
-    store.set_membership(&a, &user.id, Role::Agent).await.unwrap();
+    store
+        .set_membership(&a, &user.id, Role::Agent)
+        .await
+        .unwrap();
     assert!(store.change_role(&a, &user.id, Role::User).await.unwrap());
     assert_eq!(store.role_of(&user.id, &a).await.unwrap(), Some(Role::User));
     assert!(store.remove_membership(&a, &user.id).await.unwrap());
@@ -1120,7 +1129,10 @@ async fn a_keyed_create_writes_once(store: Store) {
             response: "{\"answer\": \"f1\"}".to_owned()
         })
     );
-    assert_eq!(store.idempotency_key(&b, "k1", now - 1_000).await.unwrap(), None);
+    assert_eq!(
+        store.idempotency_key(&b, "k1", now - 1_000).await.unwrap(),
+        None
+    );
     // The same key in another project is another key.
     let elsewhere = Store::prepare_lead(&b, new_lead("keyed"));
     assert_eq!(
@@ -1144,7 +1156,10 @@ async fn a_keyed_create_writes_once(store: Store) {
     });
     let outcomes = futures::future::join_all(racers).await;
     assert_eq!(
-        outcomes.iter().filter(|o| **o == KeyedInsert::Inserted).count(),
+        outcomes
+            .iter()
+            .filter(|o| **o == KeyedInsert::Inserted)
+            .count(),
         1,
         "{outcomes:?}"
     );

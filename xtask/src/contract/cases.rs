@@ -743,7 +743,8 @@ impl<'a> Runner<'a> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos())
         );
-        let keyed = |lead_id: &str| -> types::LeadCreate { constant(json!({ "lead_id": lead_id })) };
+        let keyed =
+            |lead_id: &str| -> types::LeadCreate { constant(json!({ "lead_id": lead_id })) };
         self.call(
             "createLead",
             "a new Idempotency-Key",

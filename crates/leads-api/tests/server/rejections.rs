@@ -433,5 +433,9 @@ async fn header_parameters_are_checked_like_the_query() {
         .send()
         .await
         .expect("response");
-    assert_eq!(response.status(), StatusCode::OK, "a valid key, in any case");
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "a valid key, in any case"
+    );
 }

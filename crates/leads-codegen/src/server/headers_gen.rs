@@ -14,8 +14,7 @@ use super::params_gen::field;
 
 /// The header struct's name, if the operation has header parameters.
 pub fn header_struct_name(operation: &Operation) -> Option<Ident> {
-    (!operation.header_params.is_empty())
-        .then(|| format_ident!("{}Headers", camel(&operation.id)))
+    (!operation.header_params.is_empty()).then(|| format_ident!("{}Headers", camel(&operation.id)))
 }
 
 /// The header names the runtime reads, as the spec writes them: `&["Idempotency-Key"]`.

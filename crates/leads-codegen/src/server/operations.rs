@@ -199,6 +199,9 @@ fn schemes(spec: &OpenAPI) -> Result<Vec<Scheme>, CodegenError> {
     Ok(schemes)
 }
 
+/// An operation's parameters: path (in template order), query and header.
+type Parameters = (Vec<Param>, Vec<Param>, Vec<Param>);
+
 struct OperationReader<'s, 'm> {
     spec: &'s OpenAPI,
     models: &'m mut Models,
@@ -256,7 +259,7 @@ impl OperationReader<'_, '_> {
         path: &str,
         shared: &[ReferenceOr<Parameter>],
         operation: &SpecOperation,
-    ) -> Result<(Vec<Param>, Vec<Param>, Vec<Param>), CodegenError> {
+    ) -> Result<Parameters, CodegenError> {
         let item_at = self
             .at
             .rsplit_once('/')

@@ -150,7 +150,11 @@ pub(super) struct Field {
     pub(super) initialiser: Option<TokenStream>,
 }
 
-pub(super) fn field(operation: &Operation, param: &Param, defaults: &mut Vec<TokenStream>) -> Field {
+pub(super) fn field(
+    operation: &Operation,
+    param: &Param,
+    defaults: &mut Vec<TokenStream>,
+) -> Field {
     let ident = snake(&param.name);
     let bare = rust_type(&param.ty);
     let is_list = matches!(param.ty, ParamType::List { .. });

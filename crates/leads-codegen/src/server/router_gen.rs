@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::headers_gen::{header_names, header_struct_name};
 use super::ir::{Api, Operation};
 use super::names::ident;
-use super::headers_gen::{header_names, header_struct_name};
 use super::params_gen::{path_struct, query_struct};
 use super::trait_gen::method_name;
 

@@ -8,9 +8,9 @@ use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::headers_gen::header_struct_name;
 use super::ir::{Api, Operation};
 use super::names::{doc, ident};
-use super::headers_gen::header_struct_name;
 use super::params_gen::{path_struct, query_struct};
 use super::responses_gen::enum_name;
 

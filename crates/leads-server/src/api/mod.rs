@@ -196,9 +196,9 @@ impl AppState {
             .keys()
             .issue(&user.id, user.credential_version)
             .map_err(|error| {
-            tracing::error!(%error, "cannot sign a token");
-            Failure::Internal
-        })?;
+                tracing::error!(%error, "cannot sign a token");
+                Failure::Internal
+            })?;
         let projects = self
             .store
             .memberships(&user.id)

@@ -227,7 +227,11 @@ impl Authenticator {
 
     /// Runs argon2: the user when the password matches, `None` for an unknown email (after
     /// a verification as slow as a real one) or a wrong password.
-    async fn verify_password(&self, email: &str, password: &str) -> Result<Option<User>, AuthError> {
+    async fn verify_password(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<User>, AuthError> {
         let Some(user) = self.store.user_by_email(email).await? else {
             password::verify(password.to_owned(), self.dummy_hash.clone()).await?;
             return Ok(None);

@@ -133,7 +133,11 @@ mod tests {
             "a malformed hash is a fault, not a wrong password"
         );
         assert!(matches!(
-            verify("s3cret".into(), "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA".into()).await,
+            verify(
+                "s3cret".into(),
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA".into()
+            )
+            .await,
             Err(VerifyError::Malformed(_))
         ));
     }

@@ -20,11 +20,11 @@ mod sqlite;
 mod stream;
 pub mod text;
 
+pub use access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 pub use model::{
     Change, JsonObject, Lead, LeadChanges, LeadEdit, LeadPage, LeadQuery, Membership, NewLead,
     Project, Role, SortField, StatusFilter, UnknownRole, User, STATUS_DELETED, STATUS_NORMAL,
 };
-pub use access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 pub use object_id::{is_object_id, new_object_id};
 pub use postgres::{PgStore, MIGRATION_LOCK};
 pub use sqlite::SqliteStore;

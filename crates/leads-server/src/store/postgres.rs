@@ -156,9 +156,9 @@ impl PgStore {
         let row = sqlx::query(
             "SELECT id, email, password_hash, credential_version FROM users WHERE email_key = $1",
         )
-            .bind(email.to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| user_from_row(&r)).transpose()
     }
 
@@ -166,9 +166,9 @@ impl PgStore {
         let row = sqlx::query(
             "SELECT id, email, password_hash, credential_version FROM users WHERE id = $1",
         )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| user_from_row(&r)).transpose()
     }
 
@@ -181,10 +181,10 @@ impl PgStore {
             "UPDATE users SET password_hash = $1, credential_version = credential_version + 1 \
              WHERE id = $2",
         )
-            .bind(hash)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
+        .bind(hash)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 

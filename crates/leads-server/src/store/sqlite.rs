@@ -202,18 +202,19 @@ impl SqliteStore {
         let row = sqlx::query(
             "SELECT id, email, password_hash, credential_version FROM users WHERE email_key = ?",
         )
-            .bind(email.to_lowercase())
-            .fetch_optional(&self.read)
-            .await?;
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.read)
+        .await?;
         row.map(|r| user_from_row(&r)).transpose()
     }
 
     pub(super) async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
-        let row =
-            sqlx::query("SELECT id, email, password_hash, credential_version FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, email, password_hash, credential_version FROM users WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
         row.map(|r| user_from_row(&r)).transpose()
     }
 
@@ -226,10 +227,10 @@ impl SqliteStore {
             "UPDATE users SET password_hash = ?, credential_version = credential_version + 1 \
              WHERE id = ?",
         )
-            .bind(hash)
-            .bind(user_id)
-            .execute(&self.write)
-            .await?;
+        .bind(hash)
+        .bind(user_id)
+        .execute(&self.write)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
