@@ -1,7 +1,7 @@
 //! A typed async client for the Tiledesk leads REST API.
 //!
-//! The client is generated at build time by [progenitor] from the OpenAPI document in the
-//! repository's `openapi/` folder, so every operation, parameter and model follows the
+//! The client is generated at build time by [progenitor] from the OpenAPI document this
+//! crate ships, `openapi/leads.yaml`, so every operation, parameter and model follows the
 //! published contract. Each operation is a builder: set its parameters, then `send()`.
 //!
 //! Construct a client with the credentials it sends on every request:

@@ -7,6 +7,7 @@
 //! code no longer agrees.
 #![deny(missing_docs)]
 
+pub mod build;
 pub mod client;
 pub mod compat;
 mod constraints;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod lint;
 mod nullable;
 pub mod server;
+pub mod snapshot;
 pub mod spec;
 
 pub use error::CodegenError;
