@@ -4,7 +4,6 @@
 fn main() {
     leads_codegen::build::generate(
         "the leads API",
-        leads_codegen::server::generate,
-        "leads_api.rs",
+        &[(leads_codegen::server::generate, "leads_api.rs")],
     );
 }

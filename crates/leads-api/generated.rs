@@ -246,6 +246,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub city: ::std::option::Option<::std::string::String>,
         ///The lead's company.
         #[serde(
@@ -253,6 +254,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub company: ::std::option::Option<::std::string::String>,
         ///Country.
         #[serde(
@@ -260,6 +262,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub country: ::std::option::Option<::std::string::String>,
         ///When the lead was created (ISO-8601, UTC).
         #[serde(rename = "createdAt")]
@@ -273,6 +276,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub email: ::std::option::Option<::std::string::String>,
         ///The lead's full name.
         #[serde(
@@ -280,6 +284,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub fullname: ::std::option::Option<::std::string::String>,
         ///The `_id` field (`ObjectId`).
         #[serde(rename = "_id")]
@@ -294,6 +299,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub note: ::std::option::Option<::std::string::String>,
         ///The lead's phone number.
         #[serde(
@@ -301,6 +307,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub phone: ::std::option::Option<::std::string::String>,
         ///Free-form properties, kept apart from `attributes`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -312,6 +319,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub region: ::std::option::Option<::std::string::String>,
         ///The `status` field (`::std::option::Option<LeadStatus>`).
         #[serde(
@@ -319,6 +327,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub status: ::std::option::Option<LeadStatus>,
         ///Street and number.
         #[serde(
@@ -327,6 +336,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub street_address: ::std::option::Option<::std::string::String>,
         ///The lead's tags, in the order they were added, without duplicates.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -345,6 +355,7 @@ through this API (update, merge, tags, soft delete).
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub zipcode: ::std::option::Option<::std::string::String>,
     }
     /**A new lead. Only `lead_id` is required. No field may be `null`: leave out a field
@@ -371,6 +382,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub city: ::std::option::Option<LeadCreateCity>,
         ///The lead's company.
         #[serde(
@@ -378,6 +390,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub company: ::std::option::Option<LeadCreateCompany>,
         ///Country.
         #[serde(
@@ -385,6 +398,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub country: ::std::option::Option<LeadCreateCountry>,
         ///The lead's email address.
         #[serde(
@@ -392,6 +406,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub email: ::std::option::Option<LeadCreateEmail>,
         ///The lead's full name.
         #[serde(
@@ -399,6 +414,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub fullname: ::std::option::Option<LeadCreateFullname>,
         ///The external id of the lead. Need not be unique.
         pub lead_id: LeadCreateLeadId,
@@ -408,6 +424,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub note: ::std::option::Option<LeadCreateNote>,
         ///The lead's phone number.
         #[serde(
@@ -415,6 +432,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub phone: ::std::option::Option<LeadCreatePhone>,
         ///Free-form properties, following the rules of `FreeForm`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -426,6 +444,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub region: ::std::option::Option<LeadCreateRegion>,
         ///Street and number.
         #[serde(
@@ -434,6 +453,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub street_address: ::std::option::Option<LeadCreateStreetAddress>,
         ///Initial tags; duplicates are dropped, order is kept.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -446,6 +466,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub zipcode: ::std::option::Option<LeadCreateZipcode>,
     }
     ///City.
@@ -1225,6 +1246,7 @@ attribute. Values follow the rules of `FreeForm`.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub status: ::std::option::Option<LeadStatus>,
         ///Street and number. `null` clears it.
         #[serde(

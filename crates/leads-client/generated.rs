@@ -392,6 +392,7 @@ which storage cannot keep.
         pub street_address: ::std::option::Option<LeadCreateStreetAddress>,
         ///Initial tags; duplicates are dropped, order is kept.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[schemars(length(max = 100u64))]
         pub tags: ::std::vec::Vec<Tag>,
         ///Postal code, as a string, so that leading zeros survive.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1205,6 +1206,7 @@ attribute. Values follow the rules of `FreeForm`.
 every tag.
 */
         #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schemars(length(max = 100u64))]
         pub tags: Nullable<::std::vec::Vec<Tag>>,
         ///Postal code, as a string, so that leading zeros survive. `null` clears it.
         #[serde(default, skip_serializing_if = "Nullable::is_absent")]
@@ -2400,14 +2402,7 @@ with commas) nor U+0000.
         }
     }
     ///Tags to append, at least one.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct TagList(pub ::std::vec::Vec<Tag>);
     impl ::std::ops::Deref for TagList {
@@ -4061,6 +4056,23 @@ with commas) nor U+0000.
             <::std::option::Option<T> as ::schemars::JsonSchema>::json_schema(generator)
         }
     }
+    impl ::schemars::JsonSchema for TagList {
+        fn schema_name() -> ::std::string::String {
+            "TagList".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::vec::Vec<
+                Tag,
+            > as ::schemars::JsonSchema>::json_schema(generator)
+                .into_object();
+            let array = schema.array();
+            array.min_items = Some(1u32);
+            array.max_items = Some(100u32);
+            schema.into()
+        }
+    }
     impl ::schemars::JsonSchema for ExportLeadsCsvEmail {
         fn schema_name() -> ::std::string::String {
             "ExportLeadsCsvEmail".to_owned()
@@ -4668,7 +4680,13 @@ impl ClientInfo<()> for Client {
         &()
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<()>,
+    {}
+};
 impl Client {
     /**Sign in and obtain a token
 

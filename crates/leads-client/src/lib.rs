@@ -46,6 +46,8 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod hooks;
+mod validate;
 
 /// The generated client, its operation builders and the `types` module.
 mod generated {

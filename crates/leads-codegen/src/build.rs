@@ -23,23 +23,27 @@ pub const PACKAGED_SPEC_DIR: &str = "openapi";
 /// A generator, as the build script picks it.
 pub type Generator = fn(&OpenAPI) -> Result<String, CodegenError>;
 
-/// Runs `generator` over the package's spec and writes its output to `OUT_DIR/out_file`.
-/// On failure, prints the error (which names the file or the spec location) and exits, so
-/// that cargo shows it as the build error.
-pub fn generate(what: &str, generator: Generator, out_file: &str) {
-    if let Err(error) = try_generate(generator, out_file) {
+/// Runs each generator over the package's spec and writes its output to
+/// `OUT_DIR/<file>`. On failure, prints the error (which names the file or the spec
+/// location) and exits, so that cargo shows it as the build error.
+pub fn generate(what: &str, outputs: &[(Generator, &str)]) {
+    if let Err(error) = try_generate(outputs) {
         eprintln!("error: cannot generate {what}: {error}");
         std::process::exit(1);
     }
 }
 
 /// [`generate`], returning the error instead of exiting.
-pub fn try_generate(generator: Generator, out_file: &str) -> Result<(), CodegenError> {
+pub fn try_generate(outputs: &[(Generator, &str)]) -> Result<(), CodegenError> {
     let package = env_path("CARGO_MANIFEST_DIR")?;
     let spec = packaged_spec(&package)?;
-    let code = generator(&spec)?;
-    let out = env_path("OUT_DIR")?.join(out_file);
-    std::fs::write(&out, code).map_err(|source| CodegenError::Write { path: out, source })
+    let out_dir = env_path("OUT_DIR")?;
+    for (generator, file) in outputs {
+        let out = out_dir.join(file);
+        let code = generator(&spec)?;
+        std::fs::write(&out, code).map_err(|source| CodegenError::Write { path: out, source })?;
+    }
+    Ok(())
 }
 
 /// Reads the package's spec, telling cargo to rerun the script when any file of the spec

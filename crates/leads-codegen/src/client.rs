@@ -13,6 +13,9 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     settings
         .with_interface(progenitor_impl::InterfaceStyle::Builder)
         .with_tag(progenitor_impl::TagStyle::Merged)
+        // The client crate implements the hooks itself: it checks each request against
+        // the spec before sending it.
+        .with_hooks(progenitor_impl::HooksMode::Expected)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     let mut generator = progenitor_impl::Generator::new(&settings);
@@ -24,6 +27,7 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     .map_err(|e| CodegenError::Client(e.to_string()))?;
     let mut file: syn::File = syn::parse2(tokens)?;
     crate::nullable::Rules::of(spec).apply(&mut file, crate::nullable::Side::Client)?;
+    crate::array_bounds::ArrayBounds::of(spec).apply(&mut file, crate::nullable::Side::Client)?;
     crate::finish(quote::ToTokens::into_token_stream(file))
 }
 

@@ -30,7 +30,7 @@ fn checkout(dir: &Path, codegen: &Path, lock: &str) {
     std::fs::write(dir.join("Cargo.lock"), lock).expect("lock");
     std::fs::write(
         dir.join("build.rs"),
-        "fn main() {\n    leads_codegen::build::generate(\"the probe\", leads_codegen::client::generate, \"client.rs\");\n}\n",
+        "fn main() {\n    leads_codegen::build::generate(\"the probe\", &[(leads_codegen::client::generate, \"client.rs\")]);\n}\n",
     )
     .expect("build.rs");
     std::fs::write(dir.join("src/lib.rs"), "").expect("lib.rs");
