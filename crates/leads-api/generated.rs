@@ -308,6 +308,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub city: ::std::option::Option<::std::string::String>,
         ///The lead's company.
         #[serde(
@@ -315,6 +316,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub company: ::std::option::Option<::std::string::String>,
         ///Country.
         #[serde(
@@ -322,6 +324,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub country: ::std::option::Option<::std::string::String>,
         ///When the lead was created (ISO-8601, UTC).
         #[serde(rename = "createdAt")]
@@ -335,6 +338,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub email: ::std::option::Option<::std::string::String>,
         ///The lead's full name.
         #[serde(
@@ -342,6 +346,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub fullname: ::std::option::Option<::std::string::String>,
         ///The `_id` field (`ObjectId`).
         #[serde(rename = "_id")]
@@ -356,6 +361,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub note: ::std::option::Option<::std::string::String>,
         ///The lead's phone number.
         #[serde(
@@ -363,6 +369,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub phone: ::std::option::Option<::std::string::String>,
         ///Free-form properties, kept apart from `attributes`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -374,6 +381,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub region: ::std::option::Option<::std::string::String>,
         ///The `status` field (`::std::option::Option<LeadStatus>`).
         #[serde(
@@ -381,6 +389,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub status: ::std::option::Option<LeadStatus>,
         ///Street and number.
         #[serde(
@@ -389,6 +398,7 @@ sent: any key, any value, U+0000 included.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub street_address: ::std::option::Option<::std::string::String>,
         ///The lead's tags, in the order they were added, without duplicates.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -407,6 +417,7 @@ through this API (update, merge, tags, soft delete).
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub zipcode: ::std::option::Option<::std::string::String>,
     }
     /**A new lead. Only `lead_id` is required. No field may be `null`: leave out a field
@@ -433,6 +444,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub city: ::std::option::Option<LeadCreateCity>,
         ///The lead's company.
         #[serde(
@@ -440,6 +452,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub company: ::std::option::Option<LeadCreateCompany>,
         ///Country.
         #[serde(
@@ -447,6 +460,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub country: ::std::option::Option<LeadCreateCountry>,
         ///The lead's email address.
         #[serde(
@@ -454,6 +468,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub email: ::std::option::Option<LeadCreateEmail>,
         ///The lead's full name.
         #[serde(
@@ -461,6 +476,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub fullname: ::std::option::Option<LeadCreateFullname>,
         ///The external id of the lead. Need not be unique.
         pub lead_id: LeadCreateLeadId,
@@ -470,6 +486,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub note: ::std::option::Option<LeadCreateNote>,
         ///The lead's phone number.
         #[serde(
@@ -477,6 +494,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub phone: ::std::option::Option<LeadCreatePhone>,
         ///Free-form properties, following the rules of `FreeForm`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -488,6 +506,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub region: ::std::option::Option<LeadCreateRegion>,
         ///Street and number.
         #[serde(
@@ -496,6 +515,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub street_address: ::std::option::Option<LeadCreateStreetAddress>,
         ///Initial tags; duplicates are dropped, order is kept.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -508,6 +528,7 @@ which storage cannot keep.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub zipcode: ::std::option::Option<LeadCreateZipcode>,
     }
     ///City.
@@ -1287,6 +1308,7 @@ attribute. Values follow the rules of `FreeForm`.
             default,
             deserialize_with = "::leads_api::runtime::not_null"
         )]
+        #[schema(nullable = false)]
         pub status: ::std::option::Option<LeadStatus>,
         ///Street and number. `null` clears it.
         #[serde(

@@ -1,24 +1,13 @@
-//! Generates the client from `openapi/` into `OUT_DIR/leads_client.rs`.
-
-use std::path::{Path, PathBuf};
+//! Generates, from the spec shipped in this package (`openapi/leads.yaml`), the client into
+//! `OUT_DIR/leads_client.rs` and the request schemas it checks requests against into
+//! `OUT_DIR/request_schemas.json`.
 
 fn main() {
-    if let Err(error) = generate() {
-        eprintln!("error: cannot generate the leads client: {error}");
-        std::process::exit(1);
-    }
-}
-
-fn generate() -> Result<(), Box<dyn std::error::Error>> {
-    let spec_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi");
-    println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed={}", spec_dir.display());
-    for file in leads_codegen::spec::files(&spec_dir)? {
-        println!("cargo:rerun-if-changed={}", file.display());
-    }
-    let spec = leads_codegen::spec::load(&leads_codegen::spec::root_document(&spec_dir))?;
-    let code = leads_codegen::client::generate(&spec)?;
-    let out = PathBuf::from(std::env::var("OUT_DIR")?).join("leads_client.rs");
-    std::fs::write(out, code)?;
-    Ok(())
+    leads_codegen::build::generate(
+        "the leads client",
+        &[
+            (leads_codegen::client::generate, "leads_client.rs"),
+            (leads_codegen::requests::generate, "request_schemas.json"),
+        ],
+    );
 }

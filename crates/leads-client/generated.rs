@@ -454,6 +454,7 @@ which storage cannot keep.
         pub street_address: ::std::option::Option<LeadCreateStreetAddress>,
         ///Initial tags; duplicates are dropped, order is kept.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[schemars(length(max = 100u64))]
         pub tags: ::std::vec::Vec<Tag>,
         ///Postal code, as a string, so that leading zeros survive.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1267,6 +1268,7 @@ attribute. Values follow the rules of `FreeForm`.
 every tag.
 */
         #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+        #[schemars(length(max = 100u64))]
         pub tags: Nullable<::std::vec::Vec<Tag>>,
         ///Postal code, as a string, so that leading zeros survive. `null` clears it.
         #[serde(default, skip_serializing_if = "Nullable::is_absent")]
@@ -2462,14 +2464,7 @@ with commas) nor U+0000.
         }
     }
     ///Tags to append, at least one.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct TagList(pub ::std::vec::Vec<Tag>);
     impl ::std::ops::Deref for TagList {
@@ -4121,6 +4116,23 @@ with commas) nor U+0000.
             generator: &mut ::schemars::gen::SchemaGenerator,
         ) -> ::schemars::schema::Schema {
             <::std::option::Option<T> as ::schemars::JsonSchema>::json_schema(generator)
+        }
+    }
+    impl ::schemars::JsonSchema for TagList {
+        fn schema_name() -> ::std::string::String {
+            "TagList".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::vec::Vec<
+                Tag,
+            > as ::schemars::JsonSchema>::json_schema(generator)
+                .into_object();
+            let array = schema.array();
+            array.min_items = Some(1u32);
+            array.max_items = Some(100u32);
+            schema.into()
         }
     }
     impl ::schemars::JsonSchema for ExportLeadsCsvEmail {

@@ -1,7 +1,10 @@
-//! Converts `openapi/leads.yaml` to JSON and makes Redoc's bundle offline at build time, so
-//! the crate embeds a spec known to parse and serving the pages can never fail at run time.
+//! Converts the spec shipped in this package, `openapi/leads.yaml`, to JSON and makes
+//! Redoc's bundle offline at build time, so the crate embeds a spec known to parse and
+//! serving the pages can never fail at run time. Paths are read from the environment when
+//! the script runs and watched relative to the package, so a build always reads the
+//! checkout it builds.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[path = "src/patch.rs"]
 #[allow(dead_code)]
@@ -15,11 +18,11 @@ fn main() {
 }
 
 fn convert() -> Result<(), Box<dyn std::error::Error>> {
-    let spec_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi");
-    let spec_file = spec_dir.join("leads.yaml");
+    let package = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let spec_file = package.join("openapi/leads.yaml");
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed={}", spec_dir.display());
-    println!("cargo:rerun-if-changed={}", spec_file.display());
+    println!("cargo:rerun-if-changed=openapi");
+    println!("cargo:rerun-if-changed=openapi/leads.yaml");
     println!("cargo:rerun-if-changed=assets");
     println!("cargo:rerun-if-changed=assets/redoc.standalone.js");
     println!("cargo:rerun-if-changed=src/patch.rs");
@@ -33,9 +36,7 @@ fn convert() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(out.join("openapi.yaml"), &yaml)?;
     std::fs::write(out.join("openapi.json"), json)?;
     std::fs::write(out.join("info.rs"), info_consts(&value))?;
-    let upstream = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/redoc.standalone.js"),
-    )?;
+    let upstream = std::fs::read_to_string(package.join("assets/redoc.standalone.js"))?;
     std::fs::write(
         out.join("redoc.offline.js"),
         patch::offline_bundle(&upstream)?,

@@ -1,8 +1,10 @@
-//! `cargo xtask codegen`: refreshes the committed snapshots of the generated code.
+//! `cargo xtask codegen`: refreshes what is derived from the spec and committed: the
+//! snapshots of the generated code, and the copy of the spec each generating crate ships.
 //!
-//! The crates compile what their build scripts generate into `OUT_DIR`; the snapshots exist
-//! so that a change of the generated code is visible in review. Each crate has a test that
-//! fails when its snapshot is stale.
+//! The crates compile what their build scripts generate into `OUT_DIR`, from the spec copy
+//! in their own package (so that a packaged crate builds alone); the snapshots exist so
+//! that a change of the generated code is visible in review. Each crate has a test that
+//! fails when its snapshot or its spec copy is stale.
 
 use std::path::Path;
 
@@ -11,30 +13,60 @@ use crate::{project, Problem, XtaskError};
 /// Generates one snapshot's source from the spec.
 type Generator = fn(&leads_codegen::spec::OpenAPI) -> Result<String, leads_codegen::CodegenError>;
 
-/// The snapshots, as paths relative to the workspace root, with their generators.
-const SNAPSHOTS: &[(&str, Generator)] = &[
+/// What a derived file holds.
+enum Derived {
+    /// The output of a generator.
+    Generated(Generator),
+    /// The spec, as it is.
+    SpecCopy,
+}
+
+/// The derived files, as paths relative to the workspace root.
+const DERIVED: &[(&str, Derived)] = &[
     (
         "crates/leads-client/generated.rs",
-        leads_codegen::client::generate,
+        Derived::Generated(leads_codegen::client::generate),
     ),
     (
         "crates/leads-api/generated.rs",
-        leads_codegen::server::generate,
+        Derived::Generated(leads_codegen::server::generate),
     ),
+    ("crates/leads-client/openapi/leads.yaml", Derived::SpecCopy),
+    ("crates/leads-api/openapi/leads.yaml", Derived::SpecCopy),
+    ("crates/leads-docs/openapi/leads.yaml", Derived::SpecCopy),
 ];
 
-/// The snapshots that differ from what the generators produce now.
+/// Every derived file with what it should hold now.
+fn expected() -> Result<Vec<(&'static str, String)>, XtaskError> {
+    let text =
+        std::fs::read_to_string(project::spec_file()).map_err(|source| XtaskError::Read {
+            path: "openapi/leads.yaml".to_owned(),
+            source,
+        })?;
+    let spec = leads_codegen::spec::parse(&project::spec_file(), &text)?;
+    DERIVED
+        .iter()
+        .map(|(relative, derived)| {
+            let content = match derived {
+                Derived::Generated(generate) => generate(&spec)?,
+                Derived::SpecCopy => text.clone(),
+            };
+            Ok((*relative, content))
+        })
+        .collect()
+}
+
+/// The derived files that differ from what they should hold now.
 pub fn problems() -> Result<Vec<Problem>, XtaskError> {
-    let spec = leads_codegen::spec::load(&project::spec_file())?;
-    let mut stale = Vec::new();
-    for (relative, generate) in SNAPSHOTS {
-        if read(&project::root().join(relative)).as_deref() != Some(generate(&spec)?.as_str()) {
-            stale.push(Problem::StaleSnapshot {
-                file: (*relative).to_owned(),
-            });
-        }
-    }
-    Ok(stale)
+    Ok(expected()?
+        .into_iter()
+        .filter(|(relative, content)| {
+            read(&project::root().join(relative)).as_deref() != Some(content.as_str())
+        })
+        .map(|(relative, _)| Problem::StaleSnapshot {
+            file: relative.to_owned(),
+        })
+        .collect())
 }
 
 /// Writes every snapshot, or with `check` only reports the stale ones.
@@ -50,15 +82,13 @@ pub fn run(check: bool) -> Result<(), XtaskError> {
             Err(XtaskError::Problems(stale.len()))
         };
     }
-    let spec = leads_codegen::spec::load(&project::spec_file())?;
-    for (relative, generate) in SNAPSHOTS {
+    for (relative, fresh) in expected()? {
         let path = project::root().join(relative);
-        let fresh = generate(&spec)?;
         if read(&path).as_deref() == Some(fresh.as_str()) {
             println!("{relative}: fresh");
         } else {
             std::fs::write(&path, fresh).map_err(|source| XtaskError::Write {
-                path: (*relative).to_owned(),
+                path: relative.to_owned(),
                 source,
             })?;
             println!("{relative}: updated");

@@ -2,9 +2,9 @@
 //! trait with one async method per operation, and an axum router that serves any
 //! implementation of it.
 //!
-//! Everything except [`runtime`] is generated at build time from the OpenAPI document in the
-//! repository's `openapi/` folder, so a change to the spec is a compile error in every
-//! backend that no longer agrees with it. A committed copy of the generated code,
+//! Everything except [`runtime`] is generated at build time from the OpenAPI document this
+//! crate ships, `openapi/leads.yaml` (a copy of the repository's), so a change to the spec
+//! is a compile error in every backend that no longer agrees with it. A committed copy of the generated code,
 //! `generated.rs`, shows what it looks like.
 //!
 //! Implement [`LeadsApi`] and serve it:

@@ -1,7 +1,7 @@
 //! A typed async client for the Tiledesk leads REST API.
 //!
-//! The client is generated at build time by [progenitor] from the OpenAPI document in the
-//! repository's `openapi/` folder, so every operation, parameter and model follows the
+//! The client is generated at build time by [progenitor] from the OpenAPI document this
+//! crate ships, `openapi/leads.yaml`, so every operation, parameter and model follows the
 //! published contract. Each operation is a builder: set its parameters, then `send()`.
 //!
 //! Construct a client with the credentials it sends on every request:
@@ -48,7 +48,7 @@
 //! # }
 //! ```
 //!
-//! A documented error (400, 401, 403, 404, 413, 500) arrives as
+//! A documented error (400, 401, 403, 404, 409, 413, 500, 503) arrives as
 //! [`Error::ErrorResponse`] carrying the spec's [`types::Error`] body, whose `msg` says what
 //! went wrong.
 //!
@@ -56,7 +56,9 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod hooks;
 mod retry;
+mod validate;
 
 /// The generated client, its operation builders and the `types` module.
 mod generated {

@@ -1,6 +1,6 @@
 //! Retries of transient failures, with bounded exponential backoff and jitter.
 //!
-//! Every request the generated client sends goes through [`ClientHooks::exec`] here. A
+//! Every request the generated client sends goes through `ClientHooks::exec`, here. A
 //! request is retried when the server answered `503 Service Unavailable` (overloaded,
 //! timed out or shutting down; the spec documents it with `Retry-After`) or when the
 //! connection failed before an answer. Only methods that are safe to repeat are retried:
@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::ClientInfo;
 use rand::Rng;
 use reqwest::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -131,47 +131,45 @@ fn is_transient(error: &reqwest::Error) -> bool {
     error.is_connect() || error.is_request()
 }
 
-impl ClientHooks<RetryPolicy> for Client {
-    async fn exec(
-        &self,
-        mut request: reqwest::Request,
-        _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let policy = self.inner();
-        if !policy.retries(request.method()) {
-            return self.client().execute(request).await;
+/// Sends `request` with `client`'s HTTP client, retrying as its policy says.
+pub(crate) async fn execute(
+    client: &Client,
+    mut request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let policy = client.inner();
+    if !policy.retries(request.method()) {
+        return client.client().execute(request).await;
+    }
+    if request.method() == Method::POST && !request.headers().contains_key(&IDEMPOTENCY_KEY) {
+        let key = format!("{:032x}", rand::random::<u128>());
+        if let Ok(value) = HeaderValue::from_str(&key) {
+            request.headers_mut().insert(IDEMPOTENCY_KEY, value);
         }
-        if request.method() == Method::POST && !request.headers().contains_key(&IDEMPOTENCY_KEY) {
-            let key = format!("{:032x}", rand::random::<u128>());
-            if let Ok(value) = HeaderValue::from_str(&key) {
-                request.headers_mut().insert(IDEMPOTENCY_KEY, value);
-            }
-        }
-        let mut attempt = 0;
-        loop {
-            // A streamed body cannot be sent twice; such a request gets one attempt.
-            let again = (attempt < policy.max_retries)
-                .then(|| request.try_clone())
-                .flatten();
-            let result = self.client().execute(request).await;
-            let Some(next) = again else {
-                return result;
-            };
-            let wait = match &result {
-                Ok(response) if response.status() == StatusCode::SERVICE_UNAVAILABLE => {
-                    match retry_after(response) {
-                        Some(asked) if asked > policy.max_retry_after => return result,
-                        asked => policy.delay(attempt, asked),
-                    }
+    }
+    let mut attempt = 0;
+    loop {
+        // A streamed body cannot be sent twice; such a request gets one attempt.
+        let again = (attempt < policy.max_retries)
+            .then(|| request.try_clone())
+            .flatten();
+        let result = client.client().execute(request).await;
+        let Some(next) = again else {
+            return result;
+        };
+        let wait = match &result {
+            Ok(response) if response.status() == StatusCode::SERVICE_UNAVAILABLE => {
+                match retry_after(response) {
+                    Some(asked) if asked > policy.max_retry_after => return result,
+                    asked => policy.delay(attempt, asked),
                 }
-                Err(error) if is_transient(error) => policy.delay(attempt, None),
-                _ => return result,
-            };
-            drop(result);
-            tokio::time::sleep(wait).await;
-            request = next;
-            attempt += 1;
-        }
+            }
+            Err(error) if is_transient(error) => policy.delay(attempt, None),
+            _ => return result,
+        };
+        drop(result);
+        tokio::time::sleep(wait).await;
+        request = next;
+        attempt += 1;
     }
 }
 

@@ -573,3 +573,102 @@ fn debug_output_never_shows_secrets() {
     let printed = format!("{:?}", Auth::jwt("eyJ.secret.token"));
     assert!(!printed.contains("eyJ.secret.token"), "{printed}");
 }
+
+/// The error of a request the client refused to send; panics on anything else.
+fn refused<T: std::fmt::Debug>(result: Result<T, Error<types::Error>>) -> String {
+    match result {
+        Err(Error::InvalidRequest(message)) => message,
+        other => panic!("expected the client to refuse the request, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn requests_that_break_a_bound_of_the_spec_are_never_sent() {
+    let stand_in = StandIn::answering_a_lead().await;
+    let client = stand_in.client();
+    let tags = |n: usize| -> Vec<types::Tag> {
+        (0..n)
+            .map(|i| format!("t{i}").parse().expect("a tag"))
+            .collect()
+    };
+
+    let message = refused(
+        client
+            .list_leads()
+            .project_id(PROJECT)
+            .limit(NonZeroU32::new(101).expect("not zero"))
+            .send()
+            .await,
+    );
+    assert!(message.contains("`limit`"), "{message}");
+    assert!(message.contains("100"), "{message}");
+
+    let message = refused(
+        client
+            .list_leads()
+            .project_id(PROJECT)
+            .page(100_001)
+            .send()
+            .await,
+    );
+    assert!(message.contains("`page`"), "{message}");
+
+    let message = refused(
+        client
+            .list_leads()
+            .project_id(PROJECT)
+            .tags(tags(21))
+            .send()
+            .await,
+    );
+    assert!(message.contains("`tags`"), "{message}");
+
+    let message = refused(
+        client
+            .add_lead_tags()
+            .project_id(PROJECT)
+            .id(LEAD)
+            .body(types::TagList(tags(101)))
+            .send()
+            .await,
+    );
+    assert!(message.contains("request body"), "{message}");
+
+    let message = refused(
+        client
+            .update_lead()
+            .project_id(PROJECT)
+            .id(LEAD)
+            .body(types::LeadUpdate::builder().tags(tags(101)))
+            .send()
+            .await,
+    );
+    assert!(message.contains("`/tags`"), "the field is named: {message}");
+
+    let message = refused(
+        client
+            .add_lead_tags()
+            .project_id(PROJECT)
+            .id(LEAD)
+            .body(types::TagList(Vec::new()))
+            .send()
+            .await,
+    );
+    assert!(message.contains("request body"), "{message}");
+
+    assert!(
+        stand_in.seen.lock().expect("not poisoned").is_empty(),
+        "nothing reached the server"
+    );
+
+    // Within the bounds, the same requests go out.
+    client
+        .list_leads()
+        .project_id(PROJECT)
+        .limit(NonZeroU32::new(100).expect("not zero"))
+        .tags(tags(20))
+        .send()
+        .await
+        .expect_err("the stand-in answers a lead, not a list");
+    assert_eq!(stand_in.seen.lock().expect("not poisoned").len(), 1);
+}

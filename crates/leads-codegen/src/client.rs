@@ -13,12 +13,13 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     settings
         .with_interface(progenitor_impl::InterfaceStyle::Builder)
         .with_tag(progenitor_impl::TagStyle::Merged)
-        .with_derive("schemars::JsonSchema")
-        .with_derive("PartialEq")
-        // The client carries its retry policy, and the crate sends every request through
-        // its own `ClientHooks::exec`, which retries; without that impl it does not build.
+        // The client crate implements the hooks itself: it checks each request against
+        // the spec before sending it, and sends it through its own `exec`, which retries
+        // by the `RetryPolicy` the client carries (progenitor's inner type).
+        .with_hooks(progenitor_impl::HooksMode::Expected)
         .with_inner_type(quote::quote!(crate::RetryPolicy))
-        .with_hooks(progenitor_impl::HooksMode::Expected);
+        .with_derive("schemars::JsonSchema")
+        .with_derive("PartialEq");
     let mut generator = progenitor_impl::Generator::new(&settings);
     // progenitor asserts on some unsupported shapes; turn a panic into an error naming it.
     let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -28,6 +29,7 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     .map_err(|e| CodegenError::Client(e.to_string()))?;
     let mut file: syn::File = syn::parse2(tokens)?;
     crate::nullable::Rules::of(spec).apply(&mut file, crate::nullable::Side::Client)?;
+    crate::array_bounds::ArrayBounds::of(spec).apply(&mut file, crate::nullable::Side::Client)?;
     crate::finish(quote::ToTokens::into_token_stream(file))
 }
 

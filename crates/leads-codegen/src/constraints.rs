@@ -166,7 +166,7 @@ impl VisitMut for Rewrite {
 
 /// Which schema derive a struct had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Derive {
+pub(crate) enum Derive {
     Schemars,
     Utoipa,
 }
@@ -178,7 +178,7 @@ fn derive_of(strukt: &ItemStruct) -> Option<Derive> {
 }
 
 /// Drops the schema derive (`JsonSchema` or `ToSchema`) from the struct's derives.
-fn remove_schema_derive(strukt: &mut ItemStruct) -> Option<Derive> {
+pub(crate) fn remove_schema_derive(strukt: &mut ItemStruct) -> Option<Derive> {
     let mut removed = None;
     for attr in strukt
         .attrs

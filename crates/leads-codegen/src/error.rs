@@ -33,6 +33,17 @@ pub enum CodegenError {
     /// progenitor rejected the spec.
     #[error("progenitor cannot generate a client from the spec: {0}")]
     Client(String),
+    /// A generated file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file that was written.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A build script ran without a variable cargo always sets.
+    #[error("`{0}` is not set; run this from a build script under cargo")]
+    Environment(&'static str),
     /// The generated tokens are not valid Rust; this is a bug of the generator.
     #[error("the generated code does not parse as Rust: {0}")]
     Syntax(#[from] syn::Error),

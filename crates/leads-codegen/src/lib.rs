@@ -7,14 +7,19 @@
 //! code no longer agrees.
 #![deny(missing_docs)]
 
+mod array_bounds;
+pub mod build;
 pub mod client;
 pub mod compat;
 mod constraints;
 mod docs;
 pub mod error;
 pub mod lint;
+mod named;
 mod nullable;
+pub mod requests;
 pub mod server;
+pub mod snapshot;
 pub mod spec;
 
 pub use error::CodegenError;

@@ -16,7 +16,6 @@
 
 use std::collections::BTreeMap;
 
-use heck::ToUpperCamelCase;
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
@@ -56,54 +55,11 @@ pub enum Side {
 }
 
 impl Rules {
-    /// Reads the optional properties of every component schema, and of the inline
-    /// objects nested in them, named as typify names them (`LeadUpdate`, `LeadUpdateCity`).
+    /// Reads the optional properties of every schema that becomes a named type.
     pub fn of(spec: &OpenAPI) -> Self {
         let mut rules = Rules::default();
-        if let Some(components) = &spec.components {
-            for (name, schema) in &components.schemas {
-                if let ReferenceOr::Item(schema) = schema {
-                    let at = format!("{COMPONENT_PREFIX}{}", crate::server::names::escape(name));
-                    rules.object(spec, &name.to_upper_camel_case(), schema, &at);
-                }
-            }
-        }
-        // Inline bodies, named as progenitor and the server generator name them.
-        for (path, item) in spec.paths.iter() {
-            let Some(item) = item.as_item() else { continue };
-            for (method, operation) in item.iter() {
-                let Some(id) = &operation.operation_id else {
-                    continue;
-                };
-                let at = format!("#/paths/{}/{method}", crate::server::names::escape(path));
-                let body = operation
-                    .request_body
-                    .as_ref()
-                    .and_then(ReferenceOr::as_item)
-                    .and_then(|body| body.content.get("application/json"))
-                    .and_then(|media| media.schema.as_ref()?.as_item());
-                if let Some(schema) = body {
-                    let at = format!("{at}/requestBody/content/application~1json/schema");
-                    rules.object(
-                        spec,
-                        &format!("{id}-body").to_upper_camel_case(),
-                        schema,
-                        &at,
-                    );
-                }
-                for (status, response) in &operation.responses.responses {
-                    let schema = response
-                        .as_item()
-                        .and_then(|response| response.content.get("application/json"))
-                        .and_then(|media| media.schema.as_ref()?.as_item());
-                    if let Some(schema) = schema {
-                        let at =
-                            format!("{at}/responses/{status}/content/application~1json/schema");
-                        let name = format!("{id}-response").to_upper_camel_case();
-                        rules.object(spec, &name, schema, &at);
-                    }
-                }
-            }
+        for named in crate::named::schemas(spec) {
+            rules.object(spec, &named.type_name, named.schema, &named.at);
         }
         rules
     }
@@ -113,7 +69,9 @@ impl Rules {
             return;
         };
         for (property, child) in &object.properties {
-            let child_at = format!("{at}/properties/{}", crate::server::names::escape(property));
+            if object.required.contains(property) {
+                continue;
+            }
             let nullable = match child {
                 ReferenceOr::Item(child) => child.schema_data.nullable,
                 ReferenceOr::Reference { reference } => reference
@@ -122,21 +80,14 @@ impl Rules {
                     .and_then(ReferenceOr::as_item)
                     .is_some_and(|target| target.schema_data.nullable),
             };
-            if !object.required.contains(property) {
-                let rule = if nullable {
-                    Rule::Nullable
-                } else {
-                    Rule::NotNull
-                };
-                self.by_field.insert(
-                    (type_name.to_owned(), property.clone()),
-                    (rule, child_at.clone()),
-                );
-            }
-            if let ReferenceOr::Item(child) = child {
-                let nested = format!("{type_name}{}", property.to_upper_camel_case());
-                self.object(spec, &nested, child, &child_at);
-            }
+            let rule = if nullable {
+                Rule::Nullable
+            } else {
+                Rule::NotNull
+            };
+            let child_at = format!("{at}/properties/{}", crate::server::names::escape(property));
+            self.by_field
+                .insert((type_name.to_owned(), property.clone()), (rule, child_at));
         }
     }
 
@@ -181,7 +132,7 @@ impl Rules {
 }
 
 /// The module `name` among `items`, searched depth first.
-fn find_module<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut ItemMod> {
+pub(crate) fn find_module<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut ItemMod> {
     for item in items {
         if let Item::Mod(module) = item {
             if module.ident == name {
@@ -260,6 +211,8 @@ impl Rewrite<'_> {
                         &["default", "deserialize_with"],
                         quote!(default, deserialize_with = #helper),
                     );
+                    // utoipa documents an `Option` as nullable; this one refuses `null`.
+                    field.attrs.push(parse_quote!(#[schema(nullable = false)]));
                 }
                 (Rule::NotNull, Side::Client) => continue,
             }
@@ -349,13 +302,23 @@ fn property_name(field: &Field) -> String {
     })
 }
 
+/// `T` of the generated `Nullable<T>`.
+pub(crate) fn nullable_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    generic_argument(ty, NULLABLE)
+}
+
 /// `T` of `::std::option::Option<T>`.
 fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    generic_argument(ty, "Option")
+}
+
+/// `T` of a path type `…::Name<T>`.
+fn generic_argument<'a>(ty: &'a syn::Type, name: &str) -> Option<&'a syn::Type> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
     let last = path.path.segments.last()?;
-    if last.ident != "Option" {
+    if last.ident != name {
         return None;
     }
     let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {

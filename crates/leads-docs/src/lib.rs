@@ -1,5 +1,6 @@
 //! The published reference of the Tiledesk leads API, rendered by [Redoc] from the
-//! repository's `openapi/leads.yaml`, and readable with the network off.
+//! OpenAPI document this crate ships, `openapi/leads.yaml`, and readable with the network
+//! off.
 //!
 //! The same pages come in two shapes:
 //!

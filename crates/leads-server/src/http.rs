@@ -28,8 +28,8 @@ use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::Level;
 
-/// The spec, served as it is at `/openapi.yaml`.
-pub const SPEC_YAML: &str = include_str!("../../../openapi/leads.yaml");
+/// The spec, served as it is at `/openapi.yaml`: the copy the docs crate embeds.
+pub const SPEC_YAML: &str = leads_docs::SPEC_YAML;
 
 /// The largest request body accepted, as the spec documents (413 beyond).
 pub const BODY_LIMIT: usize = 1024 * 1024;

@@ -177,15 +177,45 @@ impl Generator<'_> {
         let mut text: String = (0..len)
             .map(|_| ALPHABET[self.rng.random_range(0..ALPHABET.len())])
             .collect();
-        // Patterns the spec uses exclude characters; honour the one it has for tags.
-        if pattern == "^[^,]+$" {
+        // The spec's patterns exclude characters (a comma in tags, U+0000 everywhere):
+        // keep the text only if the pattern, read by a validator, accepts it.
+        if !pattern.is_empty() && !matches_pattern(pattern, &text) {
             text = text.replace(',', ";");
+            if !matches_pattern(pattern, &text) {
+                text = "a".repeat(min.max(1));
+            }
         }
         if text.trim().is_empty() && min > 0 {
             text = "a".repeat(min);
         }
         text
     }
+}
+
+/// Whether `pattern` (ECMA 262, as the spec writes it) matches `text`.
+fn matches_pattern(pattern: &str, text: &str) -> bool {
+    jsonschema::validator_for(&json!({"type": "string", "pattern": pattern}))
+        .is_ok_and(|validator| validator.is_valid(&json!(text)))
+}
+
+/// A short string that `pattern` does not match, judged by a JSON Schema validator so
+/// the spec's own dialect decides, never a guess about what the pattern means.
+fn pattern_violation(pattern: &str) -> Option<String> {
+    let validator =
+        jsonschema::validator_for(&json!({"type": "string", "pattern": pattern})).ok()?;
+    [
+        "zz,not-matching",
+        "a\u{0}b",
+        "\u{0}",
+        "",
+        " ",
+        "-",
+        "Z",
+        "0",
+    ]
+    .into_iter()
+    .find(|candidate| !validator.is_valid(&json!(candidate)))
+    .map(str::to_owned)
 }
 
 fn usize_of(schema: &Value, key: &str) -> Option<usize> {
@@ -339,8 +369,8 @@ fn violating(spec: &SpecIndex, schema: &Value) -> Option<Value> {
         }),
         Some("boolean") => Some(json!("maybe")),
         Some("string") => {
-            if schema.get("pattern").is_some() {
-                Some(json!("zz,not-matching"))
+            if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
+                pattern_violation(pattern).map(Value::String)
             } else {
                 usize_of(schema, "maxLength").map(|max| json!("x".repeat(max + 1)))
             }

@@ -18,7 +18,7 @@ mod models;
 pub(crate) mod names;
 mod operations;
 mod params_gen;
-mod resolve;
+pub(crate) mod resolve;
 mod responses_gen;
 mod router_gen;
 pub(crate) mod schema;

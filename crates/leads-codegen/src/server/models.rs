@@ -5,9 +5,9 @@
 //! `additionalProperties: false` becomes `deny_unknown_fields`. On top of typify's derives
 //! the models derive `PartialEq` and `utoipa::ToSchema`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::visit_mut::VisitMut;
@@ -22,16 +22,7 @@ use crate::CodegenError;
 pub struct Models {
     space: TypeSpace,
     names: BTreeSet<String>,
-    /// `minItems`/`maxItems` of arrays, which typify does not check, by type and field.
-    item_bounds: BoundsByField,
 }
-
-/// Array bounds (`minItems`, `maxItems`) by typify type name and property (`None` for a
-/// newtype around the array itself).
-type BoundsByField = BTreeMap<(String, Option<String>), ItemBound>;
-
-/// `minItems` (0 when unsaid) and `maxItems` of one array.
-type ItemBound = (u64, Option<u64>);
 
 impl Models {
     /// Converts every entry of `components/schemas` and adds it to a fresh type space.
@@ -53,39 +44,7 @@ impl Models {
             }
         }
         guard("#/components/schemas", || space.add_ref_types(definitions))?;
-        let mut models = Self {
-            space,
-            names,
-            item_bounds: BTreeMap::new(),
-        };
-        models.collect_item_bounds(spec)?;
-        Ok(models)
-    }
-
-    /// Records the array bounds of every component schema and of its properties, under
-    /// the name typify gave the type.
-    fn collect_item_bounds(&mut self, spec: &OpenAPI) -> Result<(), CodegenError> {
-        let Some(components) = &spec.components else {
-            return Ok(());
-        };
-        for (name, schema) in &components.schemas {
-            let ReferenceOr::Item(schema) = schema else {
-                continue;
-            };
-            let found = bounds_of(schema);
-            if found.is_empty() {
-                continue;
-            }
-            let at = format!("{COMPONENT_PREFIX}{}", escape(name));
-            let space = &mut self.space;
-            let id = guard(&at, || space.add_type(&schema::reference(name)))?;
-            let type_name = guard(&at, || space.get_type(&id).map(|ty| ty.name()))?;
-            for (property, bounds) in found {
-                self.item_bounds
-                    .insert((type_name.clone(), property), bounds);
-            }
-        }
-        Ok(())
+        Ok(Self { space, names })
     }
 
     /// The Rust type of the schema at `at`, which must be a `$ref` to a component schema.
@@ -123,20 +82,15 @@ impl Models {
         at: &str,
         name: &str,
     ) -> Result<TokenStream, CodegenError> {
-        let ReferenceOr::Item(item) = schema else {
+        if schema.as_item().is_none() {
             return self.reference(schema, at);
-        };
+        }
         let converted = schema::convert(schema, at)?;
         let space = &mut self.space;
         let id = guard(at, || {
             space.add_type_with_name(&converted, Some(name.to_owned()))
         })?;
-        let (type_name, ty) = guard(at, || space.get_type(&id).map(|ty| (ty.name(), ty.ident())))?;
-        for (property, bounds) in bounds_of(item) {
-            self.item_bounds
-                .insert((type_name.clone(), property), bounds);
-        }
-        Ok(ty)
+        guard(at, || space.get_type(&id).map(|ty| ty.ident()))
     }
 
     /// The `types` module, and a constructor for the error body.
@@ -152,10 +106,8 @@ impl Models {
         crate::nullable::Rules::of(spec)
             .apply(&mut file, crate::nullable::Side::Server(super::RUNTIME))?;
         UtoipaHints.visit_file_mut(&mut file);
-        ItemBounds {
-            bounds: &self.item_bounds,
-        }
-        .visit_file_mut(&mut file);
+        crate::array_bounds::ArrayBounds::of(spec)
+            .apply(&mut file, crate::nullable::Side::Server(super::RUNTIME))?;
         let error = &api.error_type;
         Ok(quote! {
             #file
@@ -195,7 +147,7 @@ struct UtoipaHints;
 /// `Nullable<T>` is documented as the `Option<T>` it reads like.
 fn value_type(ty: &syn::Type) -> Option<TokenStream> {
     let text = quote::ToTokens::to_token_stream(ty).to_string();
-    let nullable = nullable_inner(ty);
+    let nullable = crate::nullable::nullable_inner(ty);
     let (inner, minimum) = if text.contains("serde_json :: Map") {
         (quote!(Object), None)
     } else if text.contains("NonZeroU32") {
@@ -218,24 +170,6 @@ fn value_type(ty: &syn::Type) -> Option<TokenStream> {
     })
 }
 
-/// `T` of the generated `Nullable<T>`.
-fn nullable_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != crate::nullable::NULLABLE {
-        return None;
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first()? {
-            syn::GenericArgument::Type(inner) => Some(inner),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 impl VisitMut for UtoipaHints {
     fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
         match &mut item.fields {
@@ -249,112 +183,6 @@ impl VisitMut for UtoipaHints {
                 for field in &mut fields.named {
                     if let Some(value_type) = value_type(&field.ty) {
                         field.attrs.push(syn::parse_quote!(#[schema(#value_type)]));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// The array bounds of a schema (`None`) and of its properties (`Some(name)`).
-fn bounds_of(schema: &Schema) -> Vec<(Option<String>, ItemBound)> {
-    let mut found = Vec::new();
-    if let Some(bounds) = array_bounds(schema) {
-        found.push((None, bounds));
-    }
-    if let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind {
-        for (property, schema) in &object.properties {
-            if let Some(bounds) = schema.as_item().and_then(|s| array_bounds(s)) {
-                found.push((Some(property.clone()), bounds));
-            }
-        }
-    }
-    found
-}
-
-/// The `minItems`/`maxItems` of an array schema, if it has any.
-fn array_bounds(schema: &Schema) -> Option<ItemBound> {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::Array(array))
-            if array.min_items.is_some() || array.max_items.is_some() =>
-        {
-            Some((
-                array.min_items.unwrap_or(0) as u64,
-                array.max_items.map(|n| n as u64),
-            ))
-        }
-        _ => None,
-    }
-}
-
-/// Checks array bounds while deserialising, with the runtime's `list` helper.
-struct ItemBounds<'a> {
-    bounds: &'a BoundsByField,
-}
-
-impl ItemBounds<'_> {
-    /// The check of the bounds, for serde: `list` for an array, `nullable_list` for a
-    /// generated `Nullable<Vec<T>>`.
-    fn attribute(&self, key: &(String, Option<String>), ty: &syn::Type) -> Option<syn::Attribute> {
-        let (min, max) = self.bounds.get(key)?;
-        let max = max.map_or_else(|| "{ u64::MAX }".to_owned(), |n| n.to_string());
-        let helper = if nullable_inner(ty).is_some() {
-            "nullable_list::<_, _, _"
-        } else {
-            "list::<_, _"
-        };
-        let path = format!("{}::params::{helper}, {min}, {max}>", super::RUNTIME);
-        Some(syn::parse_quote!(#[serde(deserialize_with = #path)]))
-    }
-
-    /// The statement of the bounds, for utoipa, so the type's schema says what it checks.
-    fn schema_attribute(&self, key: &(String, Option<String>)) -> Option<syn::Attribute> {
-        let (min, max) = self.bounds.get(key)?;
-        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        // A minimum of 0 is what the spec leaves unsaid; state only what it says.
-        Some(match (*min, *max) {
-            (0, Some(max)) => {
-                let max = size(max);
-                syn::parse_quote!(#[schema(max_items = #max)])
-            }
-            (min, Some(max)) => {
-                let (min, max) = (size(min), size(max));
-                syn::parse_quote!(#[schema(min_items = #min, max_items = #max)])
-            }
-            (min, None) => {
-                let min = size(min);
-                syn::parse_quote!(#[schema(min_items = #min)])
-            }
-        })
-    }
-}
-
-impl VisitMut for ItemBounds<'_> {
-    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
-        let name = item.ident.to_string();
-        match &mut item.fields {
-            syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
-                let key = (name, None);
-                let ty = fields.unnamed[0].ty.clone();
-                if let Some(attribute) = self.attribute(&key, &ty) {
-                    fields.unnamed[0].attrs.push(attribute);
-                }
-                // utoipa reads a newtype's schema features from the struct.
-                if let Some(attribute) = self.schema_attribute(&key) {
-                    item.attrs.push(attribute);
-                }
-            }
-            syn::Fields::Named(fields) => {
-                for field in &mut fields.named {
-                    let property = crate::docs::serde_name(&field.attrs)
-                        .or_else(|| field.ident.as_ref().map(|i| i.to_string()));
-                    let key = (name.clone(), property);
-                    if let Some(attribute) = self.attribute(&key, &field.ty) {
-                        field.attrs.push(attribute);
-                    }
-                    if let Some(attribute) = self.schema_attribute(&key) {
-                        field.attrs.push(attribute);
                     }
                 }
             }
