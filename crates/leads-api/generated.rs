@@ -3346,7 +3346,8 @@ pub mod responses {
         Ok(types::SigninResponse),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3407,7 +3408,8 @@ pub mod responses {
         Ok(types::LeadList),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3469,7 +3471,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3540,7 +3543,8 @@ pub mod responses {
         Ok(CsvBody),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3605,7 +3609,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3676,7 +3681,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3756,7 +3762,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3827,7 +3834,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3898,7 +3906,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3978,7 +3987,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4049,7 +4059,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4129,7 +4140,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4209,7 +4221,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
