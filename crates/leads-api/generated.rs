@@ -3433,7 +3433,8 @@ pub mod responses {
         Ok(types::SigninResponse),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3506,7 +3507,8 @@ pub mod responses {
         Ok(types::LeadList),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3580,7 +3582,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3670,7 +3673,8 @@ pub mod responses {
         Ok(CsvBody),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3747,7 +3751,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3830,7 +3835,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3922,7 +3928,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4005,7 +4012,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4088,7 +4096,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4180,7 +4189,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4263,7 +4273,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4355,7 +4366,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4447,7 +4459,8 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a parameter that is unknown or out of range.
+        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
+        /// or given twice without being an array.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),

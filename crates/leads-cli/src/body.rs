@@ -4,7 +4,7 @@
 use leads_client::types::{self, LeadCreate, LeadUpdate};
 use serde_json::{Map, Value};
 
-use crate::cli::{LeadFields, Status};
+use crate::cli::{Clearable, LeadFields, Status};
 use crate::error::CliError;
 
 /// Checks that `id` looks like an ObjectId, naming `what` in the error.
@@ -81,18 +81,24 @@ pub fn create(
     lead_create(map).map_err(CliError::Usage)
 }
 
-/// The body of `update`.
+/// The body of `update`: the fields given set, the fields in `clear` are sent as `null`,
+/// which clears them.
 pub fn update(
     fields: &LeadFields,
     status: Option<Status>,
-    clear_tags: bool,
+    clear: &[Clearable],
 ) -> Result<LeadUpdate, CliError> {
     let mut map = field_map(fields)?;
     if let Some(status) = status {
         map.insert("status".to_owned(), status.code().into());
     }
-    if clear_tags {
-        map.insert("tags".to_owned(), Value::Array(Vec::new()));
+    for field in clear {
+        let name = field.api_name();
+        if map.insert(name.to_owned(), Value::Null).is_some() {
+            return Err(CliError::Usage(format!(
+                "{name} is both set and cleared; give one of the two"
+            )));
+        }
     }
     if map.is_empty() {
         return Err(CliError::Usage(
@@ -190,11 +196,33 @@ mod tests {
     #[test]
     fn update_needs_a_field() {
         assert!(matches!(
-            update(&LeadFields::default(), None, false),
+            update(&LeadFields::default(), None, &[]),
             Err(CliError::Usage(_))
         ));
-        let body = update(&LeadFields::default(), Some(Status::Normal), false).expect("ok");
+        let body = update(&LeadFields::default(), Some(Status::Normal), &[]).expect("ok");
         assert_eq!(serde_json::to_value(body).expect("json")["status"], 100);
+    }
+
+    #[test]
+    fn cleared_fields_are_sent_as_null_and_others_left_out() {
+        let fields = LeadFields {
+            company: Some("F21".to_owned()),
+            ..LeadFields::default()
+        };
+        let body = update(
+            &fields,
+            None,
+            &[Clearable::Phone, Clearable::Tags, Clearable::StreetAddress],
+        )
+        .expect("ok");
+        assert_eq!(
+            serde_json::to_value(body).expect("json"),
+            serde_json::json!({"company": "F21", "phone": null, "tags": null, "streetAddress": null})
+        );
+        assert!(matches!(
+            update(&fields, None, &[Clearable::Company]),
+            Err(CliError::Usage(message)) if message.contains("both set and cleared")
+        ));
     }
 
     #[test]

@@ -12,6 +12,7 @@ Examples:
   leads list --all --jsonl > leads.jsonl
   leads create --lead-id 123456 --fullname 'Andrea Leo' --email andrea.leo@f21.it --tag vip
   leads update 5c81593adf767b0017d1aa66 --company Frontiere21 --zipcode 00144
+  leads update 5c81593adf767b0017d1aa66 --clear phone --clear tags
   leads tag add 5c81593adf767b0017d1aa66 vip newsletter
   leads attributes set 5c81593adf767b0017d1aa66 plan=premium newsletter=true
   leads export -o leads.csv
@@ -301,9 +302,60 @@ pub struct UpdateArgs {
     /// Set the status.
     #[arg(long, value_enum)]
     pub status: Option<Status>,
-    /// Remove every tag.
-    #[arg(long, conflicts_with = "tags")]
-    pub clear_tags: bool,
+    /// Clear a field: a text field becomes absent, `tags` and `attributes` empty. Repeat
+    /// for several.
+    #[arg(long = "clear", value_enum, value_name = "FIELD")]
+    pub clear: Vec<Clearable>,
+}
+
+/// A field `update --clear` can clear: every field but `status`, which a lead always has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Clearable {
+    /// fullname
+    Fullname,
+    /// email
+    Email,
+    /// phone
+    Phone,
+    /// company
+    Company,
+    /// note
+    Note,
+    /// streetAddress
+    #[value(name = "street-address", alias = "streetAddress")]
+    StreetAddress,
+    /// city
+    City,
+    /// region
+    Region,
+    /// zipcode
+    Zipcode,
+    /// country
+    Country,
+    /// every tag
+    Tags,
+    /// every attribute
+    Attributes,
+}
+
+impl Clearable {
+    /// The API's name for it.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Self::Fullname => "fullname",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Company => "company",
+            Self::Note => "note",
+            Self::StreetAddress => "streetAddress",
+            Self::City => "city",
+            Self::Region => "region",
+            Self::Zipcode => "zipcode",
+            Self::Country => "country",
+            Self::Tags => "tags",
+            Self::Attributes => "attributes",
+        }
+    }
 }
 
 /// `delete`.

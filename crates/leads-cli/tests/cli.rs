@@ -124,6 +124,26 @@ fn every_subcommand_works_against_the_reference_server() {
             .args(["tag", "add", &id, "newsletter", "vip"]),
     );
     assert_eq!(lead["tags"], serde_json::json!(["vip", "newsletter"]));
+    // --clear sends `null`: the field goes, the others stay; then the tags come back.
+    let cleared = json(
+        server
+            .leads()
+            .args(["update", &id, "--clear", "company", "--clear", "tags"]),
+    );
+    assert!(cleared.get("company").is_none(), "{cleared}");
+    assert!(
+        cleared
+            .get("tags")
+            .is_none_or(|tags| tags == &serde_json::json!([])),
+        "{cleared}"
+    );
+    assert_eq!(cleared["attributes"]["plan"], "premium", "{cleared}");
+    let lead = json(
+        server
+            .leads()
+            .args(["tag", "add", &id, "vip", "newsletter"]),
+    );
+    assert_eq!(lead["tags"], serde_json::json!(["vip", "newsletter"]));
     let lead = json(server.leads().args(["tag", "rm", &id, "vip"]));
     assert_eq!(lead["tags"], serde_json::json!(["newsletter"]));
     let lead = json(

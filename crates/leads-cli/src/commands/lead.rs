@@ -64,7 +64,7 @@ pub async fn create(ctx: &Context, args: &CreateArgs) -> Result<(), CliError> {
 /// `leads update ID …`.
 pub async fn update(ctx: &Context, args: &UpdateArgs) -> Result<(), CliError> {
     let (project, id) = ids(ctx, &args.id)?;
-    let request = body::update(&args.fields, args.status, args.clear_tags)?;
+    let request = body::update(&args.fields, args.status, &args.clear)?;
     let lead = send_update(ctx, project, id, request).await?;
     show(ctx, Some(format!("updated {}", &*lead.id)), &lead)
 }
@@ -124,7 +124,7 @@ pub async fn restore(ctx: &Context, args: &IdArg) -> Result<(), CliError> {
     let request = body::update(
         &crate::cli::LeadFields::default(),
         Some(crate::cli::Status::Normal),
-        false,
+        &[],
     )?;
     let lead = send_update(ctx, project, id, request).await?;
     show(ctx, Some(format!("restored {}", &*lead.id)), &lead)
