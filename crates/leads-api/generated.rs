@@ -227,6 +227,68 @@ sent: any key, any value, U+0000 included.
             Self(value)
         }
     }
+    ///An idempotency key, 1 to 255 visible ASCII characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for IdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IdempotencyKey> for ::std::string::String {
+        fn from(value: IdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[!-~]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[!-~]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for IdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A lead of a project.
     #[derive(
         ::serde::Deserialize,
@@ -2645,6 +2707,21 @@ with commas) nor U+0000.
             ::std::borrow::Cow::Borrowed("ExportLeadsCsvFullText")
         }
     }
+    impl ::utoipa::PartialSchema for IdempotencyKey {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(255usize))
+                .pattern(Some("^[!-~]+$"))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for IdempotencyKey {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("IdempotencyKey")
+        }
+    }
     impl ::utoipa::PartialSchema for LeadCreateCity {
         fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
             ::utoipa::openapi::schema::ObjectBuilder::new()
@@ -3080,8 +3157,8 @@ impl types::Error {
         }
     }
 }
-/// The path and query parameters of each operation, as typed structs. The router
-/// deserialises them, checking every bound of the spec, before a method runs.
+/// The path, query and header parameters of each operation, as typed structs. The
+/// router deserialises them, checking every bound of the spec, before a method runs.
 pub mod params {
     use super::types;
     /// The path parameters of `listLeads` (`GET /{project_id}/leads`).
@@ -3173,6 +3250,16 @@ pub mod params {
         /// The Project Id is a unique code assigned to your project when you create it in
         /// Tiledesk: 24 lower-case hexadecimal characters.
         pub project_id: types::ObjectId,
+    }
+    /// The header parameters of `createLead` (`POST /{project_id}/leads`).
+    #[derive(::serde::Deserialize, Clone, Debug, Default, PartialEq)]
+    pub struct CreateLeadHeaders {
+        /// A key of the caller's choice, unique per intended create, e.g. a random UUID. The
+        /// same key with the same body, in the same project, within 24 hours, answers the lead
+        /// first created and creates nothing new, on every server of the deployment and across
+        /// restarts; the same key with a different body answers 409.
+        #[serde(rename = "Idempotency-Key", default)]
+        pub idempotency_key: ::std::option::Option<types::IdempotencyKey>,
     }
     /// The path parameters of `exportLeadsCsv` (`GET /{project_id}/leads/csv`).
     #[derive(::serde::Deserialize, Clone, Debug, PartialEq)]
@@ -3356,6 +3443,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for Signin {
         fn into_response(self) -> ::axum::response::Response {
@@ -3394,6 +3486,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3419,6 +3518,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for ListLeads {
         fn into_response(self) -> ::axum::response::Response {
@@ -3457,6 +3561,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3479,11 +3590,19 @@ pub mod responses {
         /// 403: The caller is authenticated but is not a member of the project, or its role is
         /// below the one the operation requires.
         Forbidden(types::Error),
+        /// 409: The `Idempotency-Key` was already used in this project, within 24 hours, for a
+        /// create with a different body. Nothing was created.
+        Conflict(types::Error),
         /// 413: The request body is larger than 1 MiB.
         PayloadTooLarge(types::Error),
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for CreateLead {
         fn into_response(self) -> ::axum::response::Response {
@@ -3515,6 +3634,10 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::Conflict(body) => {
+                    ::leads_api::runtime::json(::axum::http::StatusCode::CONFLICT, &body)
+                        .unwrap_or_else(super::reject)
+                }
                 Self::PayloadTooLarge(body) => {
                     ::leads_api::runtime::json(
                             ::axum::http::StatusCode::PAYLOAD_TOO_LARGE,
@@ -3525,6 +3648,13 @@ pub mod responses {
                 Self::InternalServerError(body) => {
                     ::leads_api::runtime::json(
                             ::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
                             &body,
                         )
                         .unwrap_or_else(super::reject)
@@ -3554,6 +3684,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for ExportLeadsCsv {
         fn into_response(self) -> ::axum::response::Response {
@@ -3595,6 +3730,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3622,6 +3764,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for GetLead {
         fn into_response(self) -> ::axum::response::Response {
@@ -3667,6 +3814,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3696,6 +3850,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for UpdateLead {
         fn into_response(self) -> ::axum::response::Response {
@@ -3748,6 +3907,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3775,6 +3941,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for DeleteLead {
         fn into_response(self) -> ::axum::response::Response {
@@ -3820,6 +3991,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3847,6 +4025,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for DeleteLeadPhysically {
         fn into_response(self) -> ::axum::response::Response {
@@ -3892,6 +4075,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -3921,6 +4111,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for AddLeadTags {
         fn into_response(self) -> ::axum::response::Response {
@@ -3973,6 +4168,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -4000,6 +4202,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for RemoveLeadTag {
         fn into_response(self) -> ::axum::response::Response {
@@ -4045,6 +4252,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -4074,6 +4288,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for MergeLeadAttributes {
         fn into_response(self) -> ::axum::response::Response {
@@ -4126,6 +4345,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -4155,6 +4381,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for AddLeadProperties {
         fn into_response(self) -> ::axum::response::Response {
@@ -4207,6 +4438,13 @@ pub mod responses {
                         )
                         .unwrap_or_else(super::reject)
                 }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
             }
         }
     }
@@ -4236,6 +4474,11 @@ pub mod responses {
         /// 500: An internal fault. The message is generic; details are in the server's logs under
         /// the request id.
         InternalServerError(types::Error),
+        /// 503: The server is overloaded, timed out or is shutting down. Retry after the number of
+        /// seconds in `Retry-After`. A write that answered 503 may have been applied: reads,
+        /// updates, tag changes, merges and deletes can be retried as they are; retry a create
+        /// with the same `Idempotency-Key`.
+        ServiceUnavailable(types::Error),
     }
     impl ::axum::response::IntoResponse for MergeLeadProperties {
         fn into_response(self) -> ::axum::response::Response {
@@ -4284,6 +4527,13 @@ pub mod responses {
                 Self::InternalServerError(body) => {
                     ::leads_api::runtime::json(
                             ::axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            &body,
+                        )
+                        .unwrap_or_else(super::reject)
+                }
+                Self::ServiceUnavailable(body) => {
+                    ::leads_api::runtime::json(
+                            ::axum::http::StatusCode::SERVICE_UNAVAILABLE,
                             &body,
                         )
                         .unwrap_or_else(super::reject)
@@ -4410,6 +4660,10 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Unknown body fields are rejected with 400 rather than silently dropped, so a typo
     /// such as `fullanem` is reported.
     ///
+    /// With an `Idempotency-Key`, a retried create is safe: the same key with the same body,
+    /// in the same project, within 24 hours, answers the lead first created and creates
+    /// nothing; the same key with another body answers 409.
+    ///
     /// Requires the role `agent` or higher in the project.
     ///
     /// `POST /{project_id}/leads`
@@ -4417,6 +4671,7 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         principal: Self::Principal,
         path: params::CreateLeadPath,
+        headers: params::CreateLeadHeaders,
         body: types::LeadCreate,
     ) -> responses::CreateLead;
     /// Export leads as CSV
@@ -4774,9 +5029,13 @@ mod handlers {
                 )
                 .await?;
             ::leads_api::runtime::no_query(&parts)?;
+            let headers: super::params::CreateLeadHeaders = ::leads_api::runtime::headers(
+                &parts,
+                &["Idempotency-Key"],
+            )?;
             let body = ::leads_api::runtime::json_body(&parts, body, state.body_limit)
                 .await?;
-            let response = state.api.create_lead(principal, path, body).await;
+            let response = state.api.create_lead(principal, path, headers, body).await;
             Ok::<_, ::leads_api::runtime::Rejection>(response.into_response())
         };
         run.await.unwrap_or_else(super::reject)

@@ -256,6 +256,68 @@ sent: any key, any value, U+0000 included.
             Self(value)
         }
     }
+    ///An idempotency key, 1 to 255 visible ASCII characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for IdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IdempotencyKey> for ::std::string::String {
+        fn from(value: IdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[!-~]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[!-~]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for IdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A lead of a project.
     #[derive(
         ::serde::Deserialize,
@@ -4109,6 +4171,24 @@ with commas) nor U+0000.
             schema.into()
         }
     }
+    impl ::schemars::JsonSchema for IdempotencyKey {
+        fn schema_name() -> ::std::string::String {
+            "IdempotencyKey".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(1u32);
+            validation.max_length = Some(255u32);
+            validation.pattern = Some("^[!-~]+$".to_owned());
+            schema.into()
+        }
+    }
     impl ::schemars::JsonSchema for LeadCreateCity {
         fn schema_name() -> ::std::string::String {
             "LeadCreateCity".to_owned()
@@ -4628,14 +4708,24 @@ objects (`attributes`, `properties`) keep even that (see `FreeForm`).
 | 401 | credentials missing, malformed, wrong or expired |
 | 403 | authenticated, but not a member of the project or below the required role |
 | 404 | no such lead in this project |
+| 409 | an `Idempotency-Key` reused with a different body |
 | 413 | request body larger than 1 MiB |
 | 500 | an internal fault; the message never reveals internals |
+| 503 | overloaded, timed out or shutting down; retry after `Retry-After` seconds |
+
+## Retries
+
+A `503` is transient: the answer carries `Retry-After`, in seconds. Reads, updates,
+tag changes, merges and deletes may be retried as they are. A create that answered
+`503` (or never answered) may have been applied: send `createLead` with an
+`Idempotency-Key` and retry with the same key, and the lead is created at most once.
 
 
 Version: 2.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::RetryPolicy,
 }
 impl Client {
     /// Create a new client.
@@ -4643,7 +4733,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::RetryPolicy) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -4651,7 +4741,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -4659,14 +4749,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::RetryPolicy,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::RetryPolicy> for Client {
     fn api_version() -> &'static str {
         "2.0.0"
     }
@@ -4676,15 +4771,15 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::RetryPolicy {
+        &self.inner
     }
 }
 const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<()>,
+        Client: ClientHooks<crate::RetryPolicy>,
     {}
 };
 impl Client {
@@ -4791,6 +4886,10 @@ external system and, as in Tiledesk, need not be unique. Answers 200, as Tiledes
 Unknown body fields are rejected with 400 rather than silently dropped, so a typo
 such as `fullanem` is reported.
 
+With an `Idempotency-Key`, a retried create is safe: the same key with the same body,
+in the same project, within 24 hours, answers the lead first created and creates
+nothing; the same key with another body answers 409.
+
 Requires the role `agent` or higher in the project.
 
 
@@ -4800,10 +4899,16 @@ Arguments:
 - `project_id`: The Project Id is a unique code assigned to your project when you create it in
   Tiledesk: 24 lower-case hexadecimal characters.
 
+- `idempotency_key`: A key of the caller's choice, unique per intended create, e.g. a random UUID. The
+  same key with the same body, in the same project, within 24 hours, answers the lead
+  first created and creates nothing new, on every server of the deployment and across
+  restarts; the same key with a different body answers 409.
+
 - `body`
 ```ignore
 let response = client.create_lead()
     .project_id(project_id)
+    .idempotency_key(idempotency_key)
     .body(body)
     .send()
     .await;
@@ -5276,6 +5381,13 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -5569,6 +5681,13 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -5580,6 +5699,7 @@ pub mod builder {
     pub struct CreateLead<'a> {
         client: &'a super::Client,
         project_id: Result<types::ObjectId, String>,
+        idempotency_key: Result<Option<types::IdempotencyKey>, String>,
         body: Result<types::builder::LeadCreate, String>,
     }
     impl<'a> CreateLead<'a> {
@@ -5588,6 +5708,7 @@ pub mod builder {
             Self {
                 client: client,
                 project_id: Err("project_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -5600,6 +5721,20 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `ObjectId` for project_id failed".to_string()
+                });
+            self
+        }
+        ///Sets `idempotency_key`.
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::IdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `IdempotencyKey` for idempotency_key failed"
+                        .to_string()
                 });
             self
         }
@@ -5631,15 +5766,16 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Lead>, Error<types::Error>> {
-            let Self { client, project_id, body } = self;
+            let Self { client, project_id, idempotency_key, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::LeadCreate::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/{}/leads", client.baseurl, encode_path(& project_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -5647,6 +5783,9 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5688,6 +5827,13 @@ pub mod builder {
                         ),
                     )
                 }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 413u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -5696,6 +5842,13 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -5957,6 +6110,13 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -6068,6 +6228,13 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -6228,6 +6395,13 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -6345,6 +6519,13 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -6456,6 +6637,13 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -6600,6 +6788,13 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -6725,6 +6920,13 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -6869,6 +7071,13 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -7007,6 +7216,13 @@ pub mod builder {
                         ),
                     )
                 }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -7139,6 +7355,13 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

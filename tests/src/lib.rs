@@ -6,10 +6,10 @@
 //! PostgreSQL suites run when `LEADS_TEST_POSTGRES_URL` names a server; each run creates
 //! its own database and drops it afterwards, so runs never collide.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use leads_client::{Auth, Client, ClientBuilder};
@@ -193,6 +193,91 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
+/// Runs SQL statements on `database` behind the server's back, as an operator (or a
+/// fault) would: `psql` for PostgreSQL, Python's `sqlite3` module for SQLite.
+pub fn sql(database: &Database, statements: &str) -> Result<(), HarnessError> {
+    match &database.cleanup {
+        Cleanup::Postgres { .. } => psql(&database.url, statements),
+        Cleanup::Directory(dir) => {
+            let script = "import sqlite3, sys\n\
+                          db = sqlite3.connect(sys.argv[1], timeout=30)\n\
+                          db.executescript(sys.argv[2])\n\
+                          db.commit()\n";
+            let output = Command::new("python3")
+                .args(["-c", script])
+                .arg(dir.join("leads.db"))
+                .arg(statements)
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| HarnessError::Command(format!("cannot run python3: {e}")))?;
+            if output.status.success() {
+                Ok(())
+            } else {
+                Err(HarnessError::Command(
+                    String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+                ))
+            }
+        }
+    }
+}
+
+/// Holds the write lock of the leads table from outside the server for `hold`: writes
+/// wait behind it, reads do not. Returns once the lock is held, with the process that
+/// holds it; it lets go by itself.
+pub fn hold_write_lock(database: &Database, hold: Duration) -> Result<Child, HarnessError> {
+    let seconds = hold.as_secs_f64();
+    let mut command = match &database.cleanup {
+        Cleanup::Postgres { .. } => {
+            let mut command = Command::new("psql");
+            command.args([
+                database.url.as_str(),
+                "-q",
+                "-c",
+                "BEGIN",
+                "-c",
+                "LOCK TABLE leads IN EXCLUSIVE MODE",
+                "-c",
+                "\\echo locked",
+                "-c",
+                &format!("SELECT pg_sleep({seconds})"),
+                "-c",
+                "COMMIT",
+            ]);
+            command
+        }
+        Cleanup::Directory(dir) => {
+            let script = "import sqlite3, sys, time\n\
+                          db = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)\n\
+                          db.execute('BEGIN IMMEDIATE')\n\
+                          print('locked', flush=True)\n\
+                          time.sleep(float(sys.argv[2]))\n\
+                          db.execute('COMMIT')\n";
+            let mut command = Command::new("python3");
+            command
+                .args(["-c", script])
+                .arg(dir.join("leads.db"))
+                .arg(seconds.to_string());
+            command
+        }
+    };
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| HarnessError::Command(format!("cannot hold the lock: {e}")))?;
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    if !lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.trim() == "locked")
+    {
+        return Err(HarnessError::Command("the lock was not taken".to_owned()));
+    }
+    // Keep reading, so the holder never dies writing to a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Ok(child)
+}
+
 /// Runs one SQL statement with `psql`.
 fn psql(url: &str, statement: &str) -> Result<(), HarnessError> {
     let output = Command::new("psql")
@@ -309,12 +394,23 @@ pub fn seed_world(database: &Database) -> Result<World, HarnessError> {
 pub struct Server {
     /// The API's base URL, `http://127.0.0.1:PORT/v1`.
     pub base_url: String,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
     child: Child,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
-    /// Starts `leads-server serve` on `database`, on 127.0.0.1 port 0, with `extra` flags.
+    /// Starts `leads-server serve` on `database`, on 127.0.0.1 port 0, with `extra` flags,
+    /// and waits until `/readyz` answers 200.
     pub fn start(database: &Database, extra: &[&str]) -> Result<Self, HarnessError> {
+        let server = Self::spawn(database, extra)?;
+        server.wait_ready(Duration::from_secs(60))?;
+        Ok(server)
+    }
+
+    /// Starts `leads-server serve` and returns once it listens, ready or not.
+    pub fn spawn(database: &Database, extra: &[&str]) -> Result<Self, HarnessError> {
         let mut child = Command::new(server_binary()?)
             .args([
                 "serve",
@@ -332,11 +428,43 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| HarnessError::Start(format!("cannot run leads-server: {e}")))?;
-        let address = listening_address(&mut child)?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let address = listening_address(&mut child, &log)?;
         Ok(Self {
             base_url: format!("http://{address}/v1"),
+            addr: address,
             child,
+            log,
         })
+    }
+
+    /// Waits until `/readyz` answers 200.
+    pub fn wait_ready(&self, within: Duration) -> Result<(), HarnessError> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Ok((200, _)) = self.get("/readyz") {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let log = self.log();
+                let last = &log[log.len().saturating_sub(10)..];
+                return Err(HarnessError::Start(format!(
+                    "not ready within {within:?}; the last lines it logged: {}",
+                    last.join(" | ")
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A plain `GET` of `path` (e.g. `/readyz`), without credentials: status and body.
+    pub fn get(&self, path: &str) -> std::io::Result<(u16, String)> {
+        http_get(&self.addr, path)
+    }
+
+    /// Every line the server logged so far, stdout and stderr.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// The server's process id.
@@ -348,6 +476,22 @@ impl Server {
     pub fn kill_hard(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Asks the server to stop with SIGTERM and waits up to `grace` for it; answers how
+    /// it exited, or `None` when it was still running (it is then killed).
+    pub fn stop(mut self, grace: Duration) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// Asks the server to stop with SIGTERM and waits for it; returns whether it exited
@@ -371,12 +515,12 @@ impl Server {
         ClientBuilder::new(&self.base_url)
             .auth(auth)
             .build()
-            .unwrap_or_else(|_| Client::new(&self.base_url))
+            .unwrap_or_else(|_| Client::anonymous(&self.base_url))
     }
 
     /// A client without credentials.
     pub fn anonymous(&self) -> Client {
-        Client::new(&self.base_url)
+        Client::anonymous(&self.base_url)
     }
 }
 
@@ -387,8 +531,34 @@ impl Drop for Server {
     }
 }
 
-/// Reads the server's output until it names the address it listens on.
-fn listening_address(child: &mut Child) -> Result<String, HarnessError> {
+/// A plain HTTP/1.1 `GET` on `addr`, for the operational endpoints: status and body.
+pub fn http_get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status in {response:?}")))?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// Reads the server's output until it names the address it listens on; every line is
+/// kept in `log`.
+fn listening_address(
+    child: &mut Child,
+    log: &Arc<Mutex<Vec<String>>>,
+) -> Result<String, HarnessError> {
     let (sender, receiver) = std::sync::mpsc::channel::<String>();
     let streams: Vec<Box<dyn std::io::Read + Send>> = [
         child
@@ -405,10 +575,14 @@ fn listening_address(child: &mut Child) -> Result<String, HarnessError> {
     .collect();
     for stream in streams {
         let sender = sender.clone();
+        let log = log.clone();
         std::thread::spawn(move || {
             // Keep draining after the address is found, so the server never blocks on a
             // full pipe.
             for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Ok(mut log) = log.lock() {
+                    log.push(line.clone());
+                }
                 let _ = sender.send(line);
             }
         });

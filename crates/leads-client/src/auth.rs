@@ -6,7 +6,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
-use crate::Client;
+use crate::{Client, RetryPolicy};
 
 /// The credentials a [`Client`] sends in the `Authorization` header of every request.
 ///
@@ -107,6 +107,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
+    retry: RetryPolicy,
 }
 
 impl ClientBuilder {
@@ -118,7 +119,15 @@ impl ClientBuilder {
             timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(15),
             user_agent: concat!("leads-client/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: RetryPolicy::default(),
         }
+    }
+
+    /// How transient failures are retried; [`RetryPolicy::default`] unless set, and
+    /// [`RetryPolicy::none`] turns retries off.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     /// Credentials to send with every request. Without them only `signin` succeeds.
@@ -158,12 +167,12 @@ impl ClientBuilder {
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .build()?;
-        Ok(Client::new_with_client(&self.base_url, http))
+        Ok(Client::new_with_client(&self.base_url, http, self.retry))
     }
 
     /// Builds the client on a `reqwest` client of your own. The credentials are not added:
     /// set them as default headers of `http` (see [`Auth::header_value`]).
     pub fn build_with(self, http: reqwest::Client) -> Client {
-        Client::new_with_client(&self.base_url, http)
+        Client::new_with_client(&self.base_url, http, self.retry)
     }
 }

@@ -2,9 +2,9 @@
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 
-use crate::Client;
+use crate::{Client, RetryPolicy};
 
-impl ClientHooks<()> for Client {
+impl ClientHooks<RetryPolicy> for Client {
     /// Refuses, before it is sent, a request that breaks a rule of the spec.
     async fn pre<E>(
         &self,
@@ -12,5 +12,14 @@ impl ClientHooks<()> for Client {
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         crate::validate::check(request, info.operation_id).map_err(Error::InvalidRequest)
+    }
+
+    /// Sends the request, retrying transient failures as the client's policy says.
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        crate::retry::execute(self, request).await
     }
 }

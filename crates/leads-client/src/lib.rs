@@ -6,7 +6,17 @@
 //!
 //! Construct a client with the credentials it sends on every request:
 //! [`Client::with_basic_auth`] (email and password) or [`Client::with_jwt`] (a token from
-//! `signin`). [`ClientBuilder`] adds a timeout or a custom `reqwest` client.
+//! `signin`). [`ClientBuilder`] adds a timeout, a [`RetryPolicy`] or a custom `reqwest`
+//! client.
+//!
+//! # Retries
+//!
+//! Transient failures are retried by default, with bounded exponential backoff and jitter:
+//! a `503` (the server is overloaded, timed out or shutting down; its `Retry-After` is
+//! honoured) and a connection that failed before an answer. Only `GET`, `PUT` and `DELETE`
+//! are retried, unless [`RetryPolicy::retry_posts`] opts in; then every `POST` carries an
+//! `Idempotency-Key`, the same on every attempt, so a retried `createLead` creates one
+//! lead. [`ClientBuilder::retry`] configures it, [`RetryPolicy::none`] turns it off.
 //!
 //! # Example: every lead of a project, page by page
 //!
@@ -38,7 +48,7 @@
 //! # }
 //! ```
 //!
-//! A documented error (400, 401, 403, 404, 413, 500) arrives as
+//! A documented error (400, 401, 403, 404, 409, 413, 500, 503) arrives as
 //! [`Error::ErrorResponse`] carrying the spec's [`types::Error`] body, whose `msg` says what
 //! went wrong.
 //!
@@ -47,6 +57,7 @@
 
 mod auth;
 mod hooks;
+mod retry;
 mod validate;
 
 /// The generated client, its operation builders and the `types` module.
@@ -56,6 +67,7 @@ mod generated {
 
 pub use auth::{Auth, BuildError, ClientBuilder};
 pub use generated::*;
+pub use retry::RetryPolicy;
 
 impl Client {
     /// A client that signs every request with HTTP Basic: the user's email and password.
@@ -74,5 +86,11 @@ impl Client {
     /// `token` may be the bare token or `signin`'s `JWT <token>` as it is.
     pub fn with_jwt(base_url: &str, token: &str) -> Result<Self, BuildError> {
         ClientBuilder::new(base_url).auth(Auth::jwt(token)).build()
+    }
+
+    /// A client without credentials (only `signin` succeeds), with the default
+    /// [`RetryPolicy`].
+    pub fn anonymous(base_url: &str) -> Self {
+        Self::new(base_url, RetryPolicy::default())
     }
 }

@@ -419,7 +419,7 @@ async fn signin_posts_credentials_without_an_authorization_header() {
         ]}
     });
     let stand_in = StandIn::start(StatusCode::OK, "application/json", body.to_string()).await;
-    let client = Client::new(&stand_in.base_url);
+    let client = Client::anonymous(&stand_in.base_url);
     let answer = client
         .signin()
         .body(

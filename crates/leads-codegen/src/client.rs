@@ -14,8 +14,10 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
         .with_interface(progenitor_impl::InterfaceStyle::Builder)
         .with_tag(progenitor_impl::TagStyle::Merged)
         // The client crate implements the hooks itself: it checks each request against
-        // the spec before sending it.
+        // the spec before sending it, and sends it through its own `exec`, which retries
+        // by the `RetryPolicy` the client carries (progenitor's inner type).
         .with_hooks(progenitor_impl::HooksMode::Expected)
+        .with_inner_type(quote::quote!(crate::RetryPolicy))
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     let mut generator = progenitor_impl::Generator::new(&settings);

@@ -136,12 +136,57 @@ fn a_missing_operation_id() {
 }
 
 #[test]
-fn a_header_parameter() {
+fn a_header_parameter_generates() {
     let mut spec = base();
     op(&mut spec)["parameters"][1]["in"] = json!("header");
+    op(&mut spec)["parameters"][1]["name"] = json!("X-Verbose");
+    let spec: openapiv3::OpenAPI = serde_json::from_value(spec).expect("OpenAPI");
+    let code = leads_codegen::server::generate(&spec).expect("generates");
+    assert!(code.contains("pub struct GetItemHeaders"), "{code}");
+    assert!(code.contains("\"X-Verbose\""), "{code}");
+}
+
+#[test]
+fn a_header_the_router_owns() {
+    for name in ["Authorization", "content-type", "Accept"] {
+        let mut spec = base();
+        op(&mut spec)["parameters"][1]["in"] = json!("header");
+        op(&mut spec)["parameters"][1]["name"] = json!(name);
+        let (location, message) = refused(spec);
+        assert_eq!(location, format!("#{GET}/parameters/1/name"));
+        assert!(message.contains("reads"), "{message}");
+    }
+}
+
+#[test]
+fn a_header_name_that_is_no_token() {
+    let mut spec = base();
+    op(&mut spec)["parameters"][1]["in"] = json!("header");
+    op(&mut spec)["parameters"][1]["name"] = json!("X Verbose");
+    let (location, message) = refused(spec);
+    assert_eq!(location, format!("#{GET}/parameters/1/name"));
+    assert!(message.contains("header name"), "{message}");
+}
+
+#[test]
+fn an_array_in_a_header() {
+    let mut spec = base();
+    op(&mut spec)["parameters"][1] = json!({
+        "name": "X-Tags", "in": "header",
+        "schema": {"type": "array", "items": {"type": "boolean"}}
+    });
+    let (location, message) = refused(spec);
+    assert_eq!(location, format!("#{GET}/parameters/1/schema"));
+    assert!(message.contains("header"), "{message}");
+}
+
+#[test]
+fn a_cookie_parameter() {
+    let mut spec = base();
+    op(&mut spec)["parameters"][1]["in"] = json!("cookie");
     let (location, message) = refused(spec);
     assert_eq!(location, format!("#{GET}/parameters/1"));
-    assert!(message.contains("header"), "{message}");
+    assert!(message.contains("cookie"), "{message}");
 }
 
 #[test]

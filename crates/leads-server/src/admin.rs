@@ -4,7 +4,7 @@
 use crate::auth::{password, Authenticator};
 use crate::config::{AdminArgs, AdminCommand, MemberCommand, ProjectCommand, UserCommand};
 use crate::seed;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, User};
 use crate::RunError;
 
 /// Runs one admin command; answers what to print.
@@ -15,8 +15,62 @@ pub async fn run(args: AdminArgs) -> Result<Option<String>, RunError> {
     result
 }
 
+/// The user with this email, or an error naming it.
+async fn user(store: &Store, email: &str) -> Result<User, RunError> {
+    Ok(store
+        .user_by_email(email)
+        .await?
+        .ok_or_else(|| StoreError::UnknownUser(email.to_owned()))?)
+}
+
 async fn execute(store: &Store, command: AdminCommand) -> Result<Option<String>, RunError> {
     match command {
+        AdminCommand::User(UserCommand::Password {
+            email,
+            password: pw,
+        }) => {
+            if pw.is_empty() {
+                return Err(RunError::Invalid("the password must not be empty"));
+            }
+            let user = user(store, &email).await?;
+            let hash = password::hash(pw).await?;
+            store.set_password_hash(&user.id, &hash).await?;
+            Ok(None)
+        }
+        AdminCommand::Member(MemberCommand::Remove { project_id, email }) => {
+            let user = user(store, &email).await?;
+            if !store.remove_membership(&project_id, &user.id).await? {
+                return Err(RunError::Invalid(
+                    "the user is not a member of that project",
+                ));
+            }
+            Ok(None)
+        }
+        AdminCommand::Member(MemberCommand::Role {
+            project_id,
+            email,
+            role,
+        }) => {
+            let user = user(store, &email).await?;
+            if !store.change_role(&project_id, &user.id, role).await? {
+                return Err(RunError::Invalid(
+                    "the user is not a member of that project; use `member add`",
+                ));
+            }
+            Ok(None)
+        }
+        AdminCommand::Backup { file } => {
+            if file.exists() {
+                return Err(RunError::Invalid(
+                    "the backup file exists already; name a new one",
+                ));
+            }
+            let path = file
+                .to_str()
+                .ok_or(RunError::Invalid("the backup path must be valid UTF-8"))?;
+            store.backup(path).await?;
+            Ok(None)
+        }
         AdminCommand::User(UserCommand::Add {
             email,
             password: pw,
@@ -70,7 +124,7 @@ async fn execute(store: &Store, command: AdminCommand) -> Result<Option<String>,
             let auth =
                 Authenticator::new(store.clone(), token.jwt_secret.as_deref(), token.token_ttl)
                     .await?;
-            Ok(Some(auth.keys().issue(&user.id)?))
+            Ok(Some(auth.keys().issue(&user.id, user.credential_version)?))
         }
     }
 }

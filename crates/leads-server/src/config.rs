@@ -31,6 +31,24 @@ pub struct DatabaseArgs {
     /// `sqlite://PATH` (created on first start) or `postgres://USER@HOST/DB`.
     #[arg(long, env = "LEADS_DATABASE_URL", default_value = "sqlite://leads.db")]
     pub database_url: String,
+    /// The most database connections this server opens (PostgreSQL: 16; SQLite: 4
+    /// readers beside the one writer). Several servers on one PostgreSQL share its
+    /// `max_connections`.
+    #[arg(long, env = "LEADS_DATABASE_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_max_connections: Option<u32>,
+    /// How long a request waits for a free database connection before it is answered 503.
+    #[arg(long, env = "LEADS_DATABASE_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub database_acquire_timeout: Duration,
+}
+
+impl DatabaseArgs {
+    /// The pool settings these flags ask for.
+    pub fn store_options(&self) -> crate::store::StoreOptions {
+        crate::store::StoreOptions {
+            max_connections: self.database_max_connections,
+            acquire_timeout: self.database_acquire_timeout,
+        }
+    }
 }
 
 /// Where the data lives, settable after any `admin` subcommand.
@@ -80,6 +98,13 @@ pub struct ServeArgs {
     /// How long shutdown waits for requests in flight.
     #[arg(long, env = "LEADS_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+    /// Serve `/metrics` on this address instead of next to the API, e.g. for a port that
+    /// only the monitoring network reaches.
+    #[arg(long, env = "LEADS_METRICS_ADDR", conflicts_with = "no_metrics")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// Do not serve `/metrics` at all.
+    #[arg(long, env = "LEADS_NO_METRICS")]
+    pub no_metrics: bool,
 }
 
 /// The `admin` commands. Each prints only the new id or token on stdout, for scripts.
@@ -103,6 +128,11 @@ pub enum AdminCommand {
     /// Memberships.
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Write a consistent copy of the SQLite database to FILE while servers keep using it.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: std::path::PathBuf,
+    },
     /// Add synthetic leads to a project in bulk, for load tests and trials at scale.
     Seed {
         /// The project id.
@@ -133,6 +163,15 @@ pub enum UserCommand {
         #[arg(long, env = "LEADS_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Change a user's password. Every token and cached verification of the old one is
+    /// refused from the next request on, on every server of the database.
+    Password {
+        /// The user's email.
+        email: String,
+        /// The new password.
+        #[arg(long, env = "LEADS_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
 }
 
 /// `admin project …`
@@ -158,9 +197,26 @@ pub enum MemberCommand {
         #[arg(long)]
         role: crate::store::Role,
     },
+    /// End a user's membership of a project; it takes effect on the next request.
+    Remove {
+        /// The project id.
+        project_id: String,
+        /// The user's email.
+        email: String,
+    },
+    /// Change the role of an existing member; it takes effect on the next request.
+    Role {
+        /// The project id.
+        project_id: String,
+        /// The user's email.
+        email: String,
+        /// guest, user, teammate, agent, supervisor, admin or owner.
+        #[arg(long)]
+        role: crate::store::Role,
+    },
 }
 
-/// Reads `90`, `90s`, `15m`, `24h` or `7d`.
+/// Reads `90`, `250ms`, `90s`, `15m`, `24h` or `7d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
@@ -170,17 +226,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let number: u64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration such as 90s, 15m, 24h or 7d"))?;
-    let seconds = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("`{text}`: the unit must be s, m, h or d")),
+    let millis = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(format!("`{text}`: the unit must be ms, s, m, h or d")),
     };
     number
-        .checked_mul(seconds)
-        .filter(|s| *s > 0)
-        .map(Duration::from_secs)
+        .checked_mul(millis)
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
         .ok_or_else(|| format!("`{text}` is out of range"))
 }
 
@@ -194,6 +251,8 @@ mod tests {
         assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
         assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("0ms").is_err());
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("1w").is_err());
         assert!(parse_duration("h").is_err());

@@ -5,6 +5,7 @@
 //! * [`auth`]: passwords, tokens, the Basic cache and roles;
 //! * [`export`]: the CSV format;
 //! * [`http`] and [`server`]: the HTTP surface and the accept loop;
+//! * [`metrics`]: what `/metrics` reports;
 //! * [`config`], [`admin`], [`demo`], [`seed`]: the command line.
 //!
 //! `main.rs` only parses the command line and calls [`run`].
@@ -16,6 +17,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod http;
+pub mod metrics;
 pub mod seed;
 pub mod server;
 pub mod store;
@@ -58,10 +60,88 @@ pub struct AppState {
     pub auth: auth::Authenticator,
 }
 
-/// `serve`: opens the store, creates the demo on first start, and serves until Ctrl-C or
-/// SIGTERM.
+/// How often expired idempotency keys are purged.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// `serve`: listens at once, opens and migrates the store, creates the demo on first
+/// start, and serves until Ctrl-C or SIGTERM. Until the store is ready the API answers 503
+/// and `/readyz` 503; on shutdown new requests get 503 while those in flight finish.
 pub async fn serve(args: ServeArgs) -> Result<(), RunError> {
-    let store = Store::open(&args.database.database_url).await?;
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .map_err(RunError::Listen)?;
+    let addr = listener.local_addr().map_err(RunError::Listen)?;
+    let metrics_listener = match args.metrics_addr {
+        Some(metrics_addr) => Some(
+            TcpListener::bind(metrics_addr)
+                .await
+                .map_err(RunError::Listen)?,
+        ),
+        None => None,
+    };
+    let lifecycle = http::Lifecycle::starting();
+    let app = http::app_with(
+        lifecycle.clone(),
+        http::HttpConfig {
+            request_timeout: args.request_timeout,
+            metrics: !args.no_metrics && args.metrics_addr.is_none(),
+        },
+    );
+    let serve_config = server::ServeConfig {
+        header_timeout: args.header_timeout,
+        shutdown_grace: args.shutdown_grace,
+    };
+    tracing::info!(%addr, "listening; the API is under /v1");
+    let shutdown = {
+        let lifecycle = lifecycle.clone();
+        async move {
+            server::shutdown_signal().await;
+            lifecycle.drain();
+        }
+    };
+    let mut serving = tokio::spawn(server::serve(listener, app, serve_config, shutdown));
+    let metrics_serving = metrics_listener.map(|listener| {
+        if let Ok(metrics_addr) = listener.local_addr() {
+            tracing::info!(%metrics_addr, "metrics are served at /metrics");
+        }
+        tokio::spawn(server::serve(
+            listener,
+            http::metrics_app(lifecycle.clone()),
+            serve_config,
+            std::future::pending(),
+        ))
+    });
+    let started = tokio::select! {
+        started = start(&args, &lifecycle, addr) => started,
+        // Shut down before the store was ready.
+        _ = &mut serving => Err(RunError::Invalid("stopped while starting")),
+    };
+    let outcome = match started {
+        Ok(store) => {
+            let _ = serving.await;
+            store.close().await;
+            Ok(())
+        }
+        Err(RunError::Invalid("stopped while starting")) => Ok(()),
+        Err(error) => {
+            serving.abort();
+            Err(error)
+        }
+    };
+    if let Some(task) = metrics_serving {
+        task.abort();
+    }
+    outcome
+}
+
+/// Opens the store, sets up authentication and the demo, and makes the server ready.
+async fn start(
+    args: &ServeArgs,
+    lifecycle: &http::Lifecycle,
+    addr: std::net::SocketAddr,
+) -> Result<Store, RunError> {
+    let store =
+        Store::open_with(&args.database.database_url, &args.database.store_options()).await?;
     tracing::info!(backend = store.backend(), "storage ready");
     let auth = auth::Authenticator::new(
         store.clone(),
@@ -74,37 +154,33 @@ pub async fn serve(args: ServeArgs) -> Result<(), RunError> {
     } else {
         demo::create_if_empty(&store).await?
     };
-    let listener = TcpListener::bind(args.addr)
-        .await
-        .map_err(RunError::Listen)?;
-    let addr = listener.local_addr().map_err(RunError::Listen)?;
-    if let Some(demo) = demo {
-        println!("{}", demo::banner(&demo, addr));
-    }
     let state = Arc::new(AppState {
         store: store.clone(),
         auth,
     });
-    let app = http::app(
-        store.clone(),
-        api_router(state),
-        http::HttpConfig {
-            request_timeout: args.request_timeout,
-        },
-    );
-    tracing::info!(%addr, "listening; the API is under /v1");
-    server::serve(
-        listener,
-        app,
-        server::ServeConfig {
-            header_timeout: args.header_timeout,
-            shutdown_grace: args.shutdown_grace,
-        },
-        server::shutdown_signal(),
-    )
-    .await;
-    store.close().await;
-    Ok(())
+    lifecycle.set_ready(store.clone(), api_router(state));
+    tokio::spawn(purge_idempotency_keys(store.clone()));
+    tracing::info!("ready");
+    if let Some(demo) = demo {
+        println!("{}", demo::banner(&demo, addr));
+    }
+    Ok(store)
+}
+
+/// Removes idempotency keys older than a day, every hour, until the store closes.
+async fn purge_idempotency_keys(store: Store) {
+    loop {
+        tokio::time::sleep(PURGE_EVERY).await;
+        let day_ago = chrono::Utc::now().timestamp_millis() - 24 * 60 * 60 * 1000;
+        match store.purge_idempotency_keys(day_ago).await {
+            Ok(purged) => tracing::debug!(purged, "expired idempotency keys purged"),
+            Err(error) if error.is_transient() => {}
+            Err(error) => {
+                tracing::warn!(%error, "cannot purge expired idempotency keys");
+                return;
+            }
+        }
+    }
 }
 
 /// The API routes, mounted under `/v1`: the generated router over this server's

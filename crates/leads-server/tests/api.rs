@@ -436,7 +436,7 @@ async fn every_authentication_failure_is_401() {
         .await
         .unwrap()
         .unwrap();
-    let good = keys.issue(&owner.id).unwrap();
+    let good = keys.issue(&owner.id, owner.credential_version).unwrap();
     assert_eq!(
         raw(&w.server, &path, Some(&format!("JWT {good}"))).await,
         200
@@ -446,7 +446,7 @@ async fn every_authentication_failure_is_401() {
         b"some other secret, long enough for HS256",
         std::time::Duration::from_secs(60),
     )
-    .issue(&owner.id)
+    .issue(&owner.id, owner.credential_version)
     .unwrap();
     let parts: Vec<&str> = good.split('.').collect();
     let now = jsonwebtoken::get_current_timestamp();
@@ -467,9 +467,11 @@ async fn every_authentication_failure_is_401() {
             sub: owner.id.clone(),
             iat: now - 7200,
             exp: now - 3600,
+            ver: owner.credential_version,
         })
         .unwrap();
-    let unknown_user = keys.issue("5b55e806c93dde00143163dc").unwrap();
+    let unknown_user = keys.issue("5b55e806c93dde00143163dc", 0).unwrap();
+    let other_version = keys.issue(&owner.id, owner.credential_version + 1).unwrap();
     let basic = |user: &str, pw: &str| format!("Basic {}", base64_std(&format!("{user}:{pw}")));
     let cases = [
         ("no credentials", None),
@@ -492,6 +494,10 @@ async fn every_authentication_failure_is_401() {
         ("expired", Some(format!("Bearer {expired}"))),
         ("garbage token", Some("JWT not.a.token".to_owned())),
         ("user gone", Some(format!("JWT {unknown_user}"))),
+        (
+            "another credential version",
+            Some(format!("JWT {other_version}")),
+        ),
     ];
     for (case, header) in cases {
         assert_eq!(
@@ -542,6 +548,89 @@ async fn every_authentication_failure_is_401() {
 fn base64_std(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// A password change revokes the tokens and cached Basic verifications issued before it
+/// at the next request; a removed or lowered member is refused at the next request.
+#[tokio::test]
+async fn credentials_and_memberships_are_revoked_at_the_next_request() {
+    let w = World::new().await;
+    let (a, lead) = (w.a.as_str(), w.lead.id.as_str());
+    let signin = ok(w
+        .server
+        .anonymous()
+        .signin()
+        .body(body::<types::SigninRequest>(
+            json!({"email": "agent@a.example", "password": PASSWORD}),
+        ))
+        .send()
+        .await);
+    let by_token = Client::with_jwt(&w.server.base, &signin.token).unwrap();
+    let by_basic = w.client("agent@a.example");
+    for client in [&by_token, &by_basic] {
+        assert_eq!(status(client.list_leads().project_id(a).send().await), 200);
+        assert_eq!(
+            status(client.get_lead().project_id(a).id(lead).send().await),
+            200
+        );
+    }
+    let agent = w
+        .server
+        .store
+        .user_by_email("agent@a.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = leads_server::auth::password::hash("another password".to_owned())
+        .await
+        .unwrap();
+    assert!(w
+        .server
+        .store
+        .set_password_hash(&agent.id, &hash)
+        .await
+        .unwrap());
+    for (what, client) in [("token", &by_token), ("Basic", &by_basic)] {
+        assert_eq!(
+            status(client.list_leads().project_id(a).send().await),
+            401,
+            "{what}"
+        );
+        assert_eq!(
+            status(client.get_lead().project_id(a).id(lead).send().await),
+            401,
+            "{what} on a read by id"
+        );
+    }
+    let renewed =
+        Client::with_basic_auth(&w.server.base, "agent@a.example", "another password").unwrap();
+    assert_eq!(status(renewed.list_leads().project_id(a).send().await), 200);
+
+    w.server
+        .store
+        .change_role(a, &agent.id, Role::User)
+        .await
+        .unwrap();
+    assert_eq!(status(renewed.list_leads().project_id(a).send().await), 403);
+    w.server
+        .store
+        .change_role(a, &agent.id, Role::Agent)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(renewed.get_lead().project_id(a).id(lead).send().await),
+        200
+    );
+    w.server
+        .store
+        .remove_membership(a, &agent.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(renewed.get_lead().project_id(a).id(lead).send().await),
+        403
+    );
+    w.server.stop().await;
 }
 
 #[tokio::test]

@@ -5,8 +5,9 @@ mod backends;
 
 use futures::TryStreamExt;
 use leads_server::store::{
-    is_object_id, Change, JsonObject, Lead, LeadChanges, LeadEdit, LeadQuery, NewLead, Role,
-    SortField, StatusFilter, Store, StoreError, STATUS_DELETED, STATUS_NORMAL,
+    is_object_id, Access, Change, JsonObject, KeyRecord, KeyedInsert, Lead, LeadChanges, LeadEdit,
+    LeadQuery, NewLead, Role, SortField, StatusFilter, Store, StoreError, StoredKey,
+    STATUS_DELETED, STATUS_NORMAL,
 };
 use serde_json::json;
 
@@ -37,6 +38,12 @@ storage_suite!(
     memberships,
     a_lead_read_carries_the_readers_role,
     settings_first_value_wins,
+    password_changes_bump_the_credential_version,
+    access_reads_version_and_role_together,
+    memberships_are_removed_and_changed,
+    a_keyed_create_writes_once,
+    expired_keys_are_replaced_and_purged,
+    readiness_and_pools,
 );
 
 fn object(value: serde_json::Value) -> JsonObject {
@@ -849,6 +856,7 @@ async fn users(store: Store) {
     assert_eq!(found, user);
     assert_eq!(store.user_by_id(&user.id).await.unwrap().unwrap(), user);
     assert_eq!(store.user_by_email("nobody@f21.it").await.unwrap(), None);
+    assert_eq!(user.credential_version, 0);
     assert!(store.set_password_hash(&user.id, "hash3").await.unwrap());
     assert_eq!(
         store
@@ -886,20 +894,24 @@ async fn a_lead_read_carries_the_readers_role(store: Store) {
         .unwrap();
     let in_a = create(&store, &a, new_lead("in-a")).await;
     let in_b = create(&store, &b, new_lead("in-b")).await;
+    let access = |role| Access {
+        credential_version: 0,
+        role,
+    };
 
     assert_eq!(
         store
             .lead_for_member(&member.id, &a, &in_a.id)
             .await
             .unwrap(),
-        Some((Role::Agent, Some(in_a.clone())))
+        Some((access(Some(Role::Agent)), Some(in_a.clone())))
     );
     assert_eq!(
         store
             .lead_for_member(&member.id, &a, &in_b.id)
             .await
             .unwrap(),
-        Some((Role::Agent, None)),
+        Some((access(Some(Role::Agent)), None)),
         "another project's lead is not found through this one"
     );
     assert_eq!(
@@ -907,14 +919,33 @@ async fn a_lead_read_carries_the_readers_role(store: Store) {
             .lead_for_member(&member.id, &b, &in_b.id)
             .await
             .unwrap(),
-        Some((Role::Guest, Some(in_b)))
+        Some((access(Some(Role::Guest)), Some(in_b)))
     );
     assert_eq!(
         store
             .lead_for_member(&stranger.id, &a, &in_a.id)
             .await
             .unwrap(),
-        None
+        Some((access(None), None)),
+        "a stranger sees no lead and no role"
+    );
+    assert_eq!(
+        store
+            .lead_for_member("5b55e806c93dde00143163dc", &a, &in_a.id)
+            .await
+            .unwrap(),
+        None,
+        "nothing at all for a user that does not exist"
+    );
+    store.set_password_hash(&member.id, "h2").await.unwrap();
+    let (after, _) = store
+        .lead_for_member(&member.id, &a, &in_a.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.credential_version, 1,
+        "the version comes with the read"
     );
 }
 
@@ -975,4 +1006,229 @@ async fn settings_first_value_wins(store: Store) {
         store.setting("jwt_secret").await.unwrap().as_deref(),
         Some("one")
     );
+}
+
+async fn password_changes_bump_the_credential_version(store: Store) {
+    let user = store.create_user("v@example.com", "h0").await.unwrap();
+    let other = store.create_user("w@example.com", "h0").await.unwrap();
+    for expected in 1..=3 {
+        assert!(store
+            .set_password_hash(&user.id, &format!("h{expected}"))
+            .await
+            .unwrap());
+        let stored = store.user_by_id(&user.id).await.unwrap().unwrap();
+        assert_eq!(stored.credential_version, expected);
+        assert_eq!(stored.password_hash, format!("h{expected}"));
+    }
+    let untouched = store.user_by_email("W@example.com").await.unwrap().unwrap();
+    assert_eq!(
+        untouched.credential_version, 0,
+        "only the user's own version moves"
+    );
+    assert_eq!(untouched.id, other.id);
+}
+
+async fn access_reads_version_and_role_together(store: Store) {
+    let a = project(&store).await;
+    let b = project(&store).await;
+    let user = store.create_user("acc@example.com", "h").await.unwrap();
+    store
+        .set_membership(&a, &user.id, Role::Admin)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.access(&user.id, &a).await.unwrap(),
+        Some(Access {
+            credential_version: 0,
+            role: Some(Role::Admin)
+        })
+    );
+    assert_eq!(
+        store.access(&user.id, &b).await.unwrap(),
+        Some(Access {
+            credential_version: 0,
+            role: None
+        }),
+        "no role in a project of which the user is no member"
+    );
+    store.set_password_hash(&user.id, "h2").await.unwrap();
+    assert_eq!(
+        store.access(&user.id, &a).await.unwrap(),
+        Some(Access {
+            credential_version: 1,
+            role: Some(Role::Admin)
+        })
+    );
+    assert_eq!(
+        store.access("5b55e806c93dde00143163dc", &a).await.unwrap(),
+        None
+    );
+}
+
+async fn memberships_are_removed_and_changed(store: Store) {
+    let a = project(&store).await;
+    let user = store.create_user("mr@example.com", "h").await.unwrap();
+    assert!(
+        !store.change_role(&a, &user.id, Role::Owner).await.unwrap(),
+        "no role to change for a non-member"
+    );
+    assert!(!store.remove_membership(&a, &user.id).await.unwrap());
+    store
+        .set_membership(&a, &user.id, Role::Agent)
+        .await
+        .unwrap();
+    assert!(store.change_role(&a, &user.id, Role::User).await.unwrap());
+    assert_eq!(store.role_of(&user.id, &a).await.unwrap(), Some(Role::User));
+    assert!(store.remove_membership(&a, &user.id).await.unwrap());
+    assert_eq!(store.role_of(&user.id, &a).await.unwrap(), None);
+    assert!(store.memberships(&user.id).await.unwrap().is_empty());
+}
+
+fn key_record(key: &str, fingerprint: &str, now: i64) -> KeyRecord {
+    KeyRecord {
+        key: key.to_owned(),
+        fingerprint: fingerprint.to_owned(),
+        response: format!("{{\"answer\": \"{fingerprint}\"}}"),
+        created_at: now,
+        expired_before: now - 1_000,
+    }
+}
+
+async fn a_keyed_create_writes_once(store: Store) {
+    let a = project(&store).await;
+    let b = project(&store).await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let first = Store::prepare_lead(&a, new_lead("keyed"));
+    assert_eq!(
+        store
+            .insert_lead_with_key(&first, &key_record("k1", "f1", now))
+            .await
+            .unwrap(),
+        KeyedInsert::Inserted
+    );
+    let second = Store::prepare_lead(&a, new_lead("keyed"));
+    assert_eq!(
+        store
+            .insert_lead_with_key(&second, &key_record("k1", "f2", now))
+            .await
+            .unwrap(),
+        KeyedInsert::KeyTaken
+    );
+    assert!(
+        store.get_lead(&a, &second.id).await.unwrap().is_none(),
+        "a taken key writes no lead"
+    );
+    assert_eq!(
+        store.get_lead(&a, &first.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.idempotency_key(&a, "k1", now - 1_000).await.unwrap(),
+        Some(StoredKey {
+            fingerprint: "f1".to_owned(),
+            response: "{\"answer\": \"f1\"}".to_owned()
+        })
+    );
+    assert_eq!(
+        store.idempotency_key(&b, "k1", now - 1_000).await.unwrap(),
+        None
+    );
+    // The same key in another project is another key.
+    let elsewhere = Store::prepare_lead(&b, new_lead("keyed"));
+    assert_eq!(
+        store
+            .insert_lead_with_key(&elsewhere, &key_record("k1", "f1", now))
+            .await
+            .unwrap(),
+        KeyedInsert::Inserted
+    );
+    // Racing creates under one key: exactly one lead.
+    let racers = (0..8).map(|_| {
+        let store = store.clone();
+        let a = a.clone();
+        async move {
+            let lead = Store::prepare_lead(&a, new_lead("raced"));
+            store
+                .insert_lead_with_key(&lead, &key_record("k2", "f", now))
+                .await
+                .unwrap()
+        }
+    });
+    let outcomes = futures::future::join_all(racers).await;
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == KeyedInsert::Inserted)
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    let page = store
+        .list_leads(&a, &LeadQuery::default(), 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(page.count, 2, "one `keyed` and one `raced` lead");
+    assert_eq!(page.leads.len(), 2);
+}
+
+async fn expired_keys_are_replaced_and_purged(store: Store) {
+    let a = project(&store).await;
+    let day = 86_400_000;
+    let now = chrono::Utc::now().timestamp_millis();
+    let old = Store::prepare_lead(&a, new_lead("old"));
+    let record = KeyRecord {
+        created_at: now - 2 * day,
+        expired_before: now - 3 * day,
+        ..key_record("k", "f-old", now)
+    };
+    assert_eq!(
+        store.insert_lead_with_key(&old, &record).await.unwrap(),
+        KeyedInsert::Inserted
+    );
+    assert_eq!(
+        store.idempotency_key(&a, "k", now - day).await.unwrap(),
+        None,
+        "a key older than its lifetime is not live"
+    );
+    let fresh = Store::prepare_lead(&a, new_lead("fresh"));
+    let record = KeyRecord {
+        expired_before: now - day,
+        ..key_record("k", "f-new", now)
+    };
+    assert_eq!(
+        store.insert_lead_with_key(&fresh, &record).await.unwrap(),
+        KeyedInsert::Inserted,
+        "an expired key is replaced"
+    );
+    assert_eq!(
+        store
+            .idempotency_key(&a, "k", now - day)
+            .await
+            .unwrap()
+            .map(|k| k.fingerprint),
+        Some("f-new".to_owned())
+    );
+    let other = Store::prepare_lead(&a, new_lead("other"));
+    let record = KeyRecord {
+        created_at: now - 2 * day,
+        expired_before: now - 3 * day,
+        ..key_record("k-other", "f", now)
+    };
+    store.insert_lead_with_key(&other, &record).await.unwrap();
+    assert_eq!(store.purge_idempotency_keys(now - day).await.unwrap(), 1);
+    assert_eq!(store.purge_idempotency_keys(now - day).await.unwrap(), 0);
+    assert!(
+        store.get_lead(&a, &other.id).await.unwrap().is_some(),
+        "purging a key keeps its lead"
+    );
+}
+
+async fn readiness_and_pools(store: Store) {
+    assert!(store.ready().await.unwrap(), "a migrated store is ready");
+    let pools = store.pool_stats();
+    assert!(!pools.is_empty());
+    for pool in pools {
+        assert!(pool.max >= 1, "{pool:?}");
+        assert!(pool.idle <= pool.size, "{pool:?}");
+    }
 }

@@ -19,6 +19,7 @@ macro_rules! client_types {
 
 /// Every client type that stands for a spec component.
 pub const TYPES: &[RustSchema] = client_types![
+    IdempotencyKey,
     ObjectId,
     Tag,
     TagList,

@@ -29,6 +29,7 @@ macro_rules! server_types {
 
 /// Every server type that stands for a spec component.
 pub const TYPES: &[RustSchema] = server_types![
+    IdempotencyKey,
     ObjectId,
     Tag,
     TagList,

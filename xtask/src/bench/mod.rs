@@ -89,7 +89,7 @@ async fn client_overhead(
     .await;
     let raw_rss = sampler.finish();
 
-    let client = leads_client::Client::new(&base_url);
+    let client = leads_client::Client::anonymous(&base_url);
     let generated = load::drive(
         settings.concurrency,
         settings.warmup,

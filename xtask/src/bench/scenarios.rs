@@ -125,7 +125,7 @@ impl Target {
         let project = run(&["project", "add", "Bench"])?;
         run(&["member", "add", &project, &owner_email, "--role", "owner"])?;
         let token = run(&["token", &owner_email])?;
-        let unstarted = Client::new("http://127.0.0.1:9/v1");
+        let unstarted = Client::anonymous("http://127.0.0.1:9/v1");
         Ok(Target {
             backend: match backend {
                 Backend::Sqlite => "sqlite",

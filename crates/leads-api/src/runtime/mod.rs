@@ -19,7 +19,7 @@ pub use auth::Unauthenticated;
 pub use body::{json_body, optional_json_body, MAX_JSON_DEPTH};
 pub use fields::{not_null, ThreeState};
 pub use rejection::Rejection;
-pub use request::{no_query, path_params, query};
+pub use request::{headers, no_query, path_params, query};
 pub use response::{json, stream, ByteStream};
 
 /// The default request body limit, 1 MiB, as the spec documents for 413.

@@ -1,5 +1,6 @@
-//! Path and query parameters, parsed with the same form deserialiser so that both report
-//! errors the same way: `invalid value for query parameter `limit`: must be at most 100`.
+//! Path, query and header parameters, parsed with the same form deserialiser so that all
+//! report errors the same way: `invalid value for query parameter `limit`: must be at most
+//! 100`.
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
@@ -48,4 +49,28 @@ pub async fn path_params<T: DeserializeOwned>(parts: &mut Parts) -> Result<T, Re
         .extend_pairs(raw.iter())
         .finish();
     parse(&encoded, "path")
+}
+
+/// The header parameters of a request: the headers named in `names` (as the spec writes
+/// them; matched case-insensitively), each at most once and in visible ASCII.
+pub fn headers<T: DeserializeOwned>(parts: &Parts, names: &[&str]) -> Result<T, Rejection> {
+    let mut encoded = form_urlencoded::Serializer::new(String::new());
+    for name in names {
+        let mut values = parts.headers.get_all(*name).iter();
+        let Some(value) = values.next() else {
+            continue;
+        };
+        if values.next().is_some() {
+            return Err(Rejection::bad_request(format!(
+                "the header `{name}` is given more than once"
+            )));
+        }
+        let value = value.to_str().map_err(|_| {
+            Rejection::bad_request(format!(
+                "invalid value for header parameter `{name}`: must be visible ASCII"
+            ))
+        })?;
+        encoded.append_pair(name, value);
+    }
+    parse(&encoded.finish(), "header")
 }

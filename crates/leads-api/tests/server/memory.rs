@@ -154,6 +154,7 @@ impl LeadsApi for Memory {
         &self,
         caller: Caller,
         path: params::CreateLeadPath,
+        _headers: params::CreateLeadHeaders,
         body: types::LeadCreate,
     ) -> responses::CreateLead {
         let id = {

@@ -399,3 +399,43 @@ async fn auth_comes_before_validation() {
         .get(format!("{}/not-an-id/leads?limit=1000", api.base));
     expect_status!(request, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn header_parameters_are_checked_like_the_query() {
+    let api = Api::start().await;
+    let create = || {
+        api.request(Method::POST, &format!("/{PROJECT}/leads"))
+            .json(&serde_json::json!({"lead_id": "x"}))
+    };
+    for (value, needle) in [
+        ("has spaces", "Idempotency-Key"),
+        ("", "Idempotency-Key"),
+        (&*"k".repeat(256), "Idempotency-Key"),
+    ] {
+        let (_, msg) = expect_status!(
+            create().header("Idempotency-Key", value),
+            StatusCode::BAD_REQUEST
+        );
+        assert!(
+            msg.contains(needle) && msg.contains("header parameter"),
+            "{value:?}: {msg}"
+        );
+    }
+    let (_, msg) = expect_status!(
+        create()
+            .header("Idempotency-Key", "a")
+            .header("idempotency-key", "b"),
+        StatusCode::BAD_REQUEST
+    );
+    assert!(msg.contains("more than once"), "{msg}");
+    let response = create()
+        .header("idempotency-key", "order-1")
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "a valid key, in any case"
+    );
+}

@@ -15,7 +15,7 @@ async fn every_operation_round_trips() {
     let base = serve_memory().await;
     let client = client(&base);
 
-    let signed_in = leads_client::Client::new(&base)
+    let signed_in = leads_client::Client::anonymous(&base)
         .signin()
         .body(body::<types::SigninRequest>(
             json!({"email": EMAIL, "password": PASSWORD}),
@@ -280,7 +280,7 @@ async fn another_projects_lead_is_not_found() {
 #[tokio::test]
 async fn signin_with_a_wrong_password_is_a_documented_401() {
     let base = serve_memory().await;
-    let error = leads_client::Client::new(&base)
+    let error = leads_client::Client::anonymous(&base)
         .signin()
         .body(body::<types::SigninRequest>(
             json!({"email": EMAIL, "password": "nope"}),

@@ -32,7 +32,8 @@ impl api::LeadsApi for Backend {
         responses::ListThings::BadRequest(error())
     }
 
-    async fn create_thing(&self, _: (), _: params::CreateThingPath, _: types::ThingCreate) -> responses::CreateThing {
+    async fn create_thing(&self, _: (), _: params::CreateThingPath, headers: params::CreateThingHeaders, _: types::ThingCreate) -> responses::CreateThing {
+        let _: (Option<String>, types::Tag) = (headers.idempotency_key, headers.x_tag);
         responses::CreateThing::PayloadTooLarge(error())
     }
 

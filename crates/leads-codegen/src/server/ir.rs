@@ -30,6 +30,8 @@ pub struct Operation {
     pub path_params: Vec<Param>,
     /// Query parameters, in document order.
     pub query_params: Vec<Param>,
+    /// Header parameters, in document order; `name` as the spec writes it.
+    pub header_params: Vec<Param>,
     /// The JSON request body, if any.
     pub body: Option<Body>,
     /// The documented responses, by ascending status.
@@ -39,7 +41,7 @@ pub struct Operation {
     pub security: Vec<usize>,
 }
 
-/// One path or query parameter.
+/// One path, query or header parameter.
 pub struct Param {
     /// The name on the wire.
     pub name: String,

@@ -12,6 +12,7 @@
 //! credential decoding, rejections); the generator itself knows nothing of any backend.
 
 mod auth_gen;
+mod headers_gen;
 mod ir;
 mod models;
 pub(crate) mod names;

@@ -199,6 +199,9 @@ fn schemes(spec: &OpenAPI) -> Result<Vec<Scheme>, CodegenError> {
     Ok(schemes)
 }
 
+/// An operation's parameters: path (in template order), query and header.
+type Parameters = (Vec<Param>, Vec<Param>, Vec<Param>);
+
 struct OperationReader<'s, 'm> {
     spec: &'s OpenAPI,
     models: &'m mut Models,
@@ -226,7 +229,8 @@ impl OperationReader<'_, '_> {
                     "every operation needs an `operationId`: it names the trait method",
                 )
             })?;
-        let (path_params, query_params) = self.parameters(&id, path, shared, operation)?;
+        let (path_params, query_params, header_params) =
+            self.parameters(&id, path, shared, operation)?;
         let body = match &operation.request_body {
             Some(body) => Some(self.body(&id, body)?),
             None => None,
@@ -241,6 +245,7 @@ impl OperationReader<'_, '_> {
             description: operation.description.clone(),
             path_params,
             query_params,
+            header_params,
             body,
             responses,
             security,
@@ -254,13 +259,14 @@ impl OperationReader<'_, '_> {
         path: &str,
         shared: &[ReferenceOr<Parameter>],
         operation: &SpecOperation,
-    ) -> Result<(Vec<Param>, Vec<Param>), CodegenError> {
+    ) -> Result<Parameters, CodegenError> {
         let item_at = self
             .at
             .rsplit_once('/')
             .map_or("", |(item, _)| item)
             .to_owned();
         let mut found: Vec<(String, bool, Param)> = Vec::new();
+        let mut headers: Vec<Param> = Vec::new();
         let listed = shared
             .iter()
             .enumerate()
@@ -278,11 +284,14 @@ impl OperationReader<'_, '_> {
             let (data, in_path) = match item {
                 Parameter::Path { parameter_data, .. } => (parameter_data, true),
                 Parameter::Query { parameter_data, .. } => (parameter_data, false),
-                Parameter::Header { .. } | Parameter::Cookie { .. } => {
-                    return Err(unsupported(
-                        &at,
-                        "header and cookie parameters are not supported",
-                    ))
+                Parameter::Header { parameter_data, .. } => {
+                    let param = self.header_param(id, parameter_data, &at)?;
+                    headers.retain(|h| !h.name.eq_ignore_ascii_case(&param.name));
+                    headers.push(param);
+                    continue;
+                }
+                Parameter::Cookie { .. } => {
+                    return Err(unsupported(&at, "cookie parameters are not supported"))
                 }
             };
             let ParameterSchemaOrContent::Schema(schema) = &data.format else {
@@ -343,7 +352,68 @@ impl OperationReader<'_, '_> {
                 format!("the path parameter `{name}` does not appear in the path"),
             ));
         }
-        Ok((path_params, found.into_iter().map(|(_, _, p)| p).collect()))
+        Ok((
+            path_params,
+            found.into_iter().map(|(_, _, p)| p).collect(),
+            headers,
+        ))
+    }
+
+    /// A header parameter: one value, read from a header the router does not own.
+    fn header_param(
+        &mut self,
+        id: &str,
+        data: &openapiv3::ParameterData,
+        at: &str,
+    ) -> Result<Param, CodegenError> {
+        let name = &data.name;
+        let is_token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !is_token {
+            return Err(unsupported(
+                &format!("{at}/name"),
+                format!("`{name}` is not a valid HTTP header name"),
+            ));
+        }
+        const OWNED: [&str; 4] = ["authorization", "content-type", "accept", "content-length"];
+        if OWNED.iter().any(|owned| name.eq_ignore_ascii_case(owned)) {
+            return Err(unsupported(
+                &format!("{at}/name"),
+                format!("the router reads `{name}` itself (security schemes, request bodies); it cannot be a parameter"),
+            ));
+        }
+        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            return Err(unsupported(
+                at,
+                "a parameter with `content` is not supported; give it a `schema`",
+            ));
+        };
+        let schema_at = format!("{at}/schema");
+        // Named as progenitor names the client's type for it, e.g. `CreateLeadIdempotencyKey`.
+        let type_name = type_name(&format!("{id}-{name}"));
+        let ty = self.param_type(schema, &schema_at, &type_name)?;
+        if matches!(ty, ParamType::List { .. }) {
+            return Err(unsupported(
+                &schema_at,
+                "an array in a header parameter is not supported; send one value",
+            ));
+        }
+        let default = match schema {
+            ReferenceOr::Item(schema) => schema.schema_data.default.clone(),
+            ReferenceOr::Reference { .. } => None,
+        };
+        if let Some(default) = &default {
+            check_default(&ty, default, &format!("{schema_at}/default"))?;
+        }
+        Ok(Param {
+            name: name.clone(),
+            description: data.description.clone(),
+            required: data.required,
+            ty,
+            default,
+        })
     }
 
     /// A parameter's type: integers, booleans, plain strings and arrays of them are

@@ -23,6 +23,9 @@ pub fn tokens(api: &Api) -> TokenStream {
         if !operation.query_params.is_empty() {
             items.push(params_struct(operation, Place::Query, &mut defaults));
         }
+        if !operation.header_params.is_empty() {
+            items.push(super::headers_gen::header_struct(operation, &mut defaults));
+        }
     }
     let defaults = (!defaults.is_empty()).then(|| {
         quote! {
@@ -36,6 +39,7 @@ pub fn tokens(api: &Api) -> TokenStream {
         op.path_params
             .iter()
             .chain(&op.query_params)
+            .chain(&op.header_params)
             .any(|p| uses_model(&p.ty))
     });
     let use_types = uses_types.then(|| {
@@ -44,8 +48,8 @@ pub fn tokens(api: &Api) -> TokenStream {
         )
     });
     quote! {
-        /// The path and query parameters of each operation, as typed structs. The router
-        /// deserialises them, checking every bound of the spec, before a method runs.
+        /// The path, query and header parameters of each operation, as typed structs. The
+        /// router deserialises them, checking every bound of the spec, before a method runs.
         pub mod params {
             #use_types
             #(#items)*
@@ -140,13 +144,17 @@ fn params_struct(
     }
 }
 
-struct Field {
-    tokens: TokenStream,
+pub(super) struct Field {
+    pub(super) tokens: TokenStream,
     /// `name: value` when the field has a value without input.
-    initialiser: Option<TokenStream>,
+    pub(super) initialiser: Option<TokenStream>,
 }
 
-fn field(operation: &Operation, param: &Param, defaults: &mut Vec<TokenStream>) -> Field {
+pub(super) fn field(
+    operation: &Operation,
+    param: &Param,
+    defaults: &mut Vec<TokenStream>,
+) -> Field {
     let ident = snake(&param.name);
     let bare = rust_type(&param.ty);
     let is_list = matches!(param.ty, ParamType::List { .. });

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::headers_gen::{header_names, header_struct_name};
 use super::ir::{Api, Operation};
 use super::names::ident;
 use super::params_gen::{path_struct, query_struct};
@@ -169,6 +170,13 @@ fn handler(api: &Api, operation: &Operation) -> TokenStream {
             arguments.push(quote!(query));
         }
         None => steps.push(quote!(#runtime::no_query(&parts)?;)),
+    }
+    if let Some(headers) = header_struct_name(operation) {
+        let names = header_names(operation);
+        steps.push(quote! {
+            let headers: super::params::#headers = #runtime::headers(&parts, #names)?;
+        });
+        arguments.push(quote!(headers));
     }
     match &operation.body {
         Some(body) if body.required => {

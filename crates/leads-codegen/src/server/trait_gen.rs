@@ -1,13 +1,14 @@
 //! The trait backends implement: one async method per operation, plus `authenticate`.
 //!
-//! Signatures carry only the spec's types: the principal, the path and query structs and
-//! the body, never `Method` or `HeaderMap`. Adding an operation to the spec adds a required
+//! Signatures carry only the spec's types: the principal, the path, query and header
+//! structs and the body, never `Method` or `HeaderMap`. Adding an operation to the spec adds a required
 //! method, so every implementation is told by the compiler.
 
 use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::headers_gen::header_struct_name;
 use super::ir::{Api, Operation};
 use super::names::{doc, ident};
 use super::params_gen::{path_struct, query_struct};
@@ -77,7 +78,8 @@ fn method(operation: &Operation) -> TokenStream {
     }
 }
 
-/// The method's arguments after `&self`: principal, path, query, body, in this order.
+/// The method's arguments after `&self`: principal, path, query, headers, body, in this
+/// order.
 fn arguments(operation: &Operation) -> Vec<TokenStream> {
     let mut arguments = Vec::new();
     if !operation.security.is_empty() {
@@ -88,6 +90,9 @@ fn arguments(operation: &Operation) -> Vec<TokenStream> {
     }
     if let Some(query) = query_struct(operation) {
         arguments.push(quote!(query: params::#query));
+    }
+    if let Some(headers) = header_struct_name(operation) {
+        arguments.push(quote!(headers: params::#headers));
     }
     if let Some(body) = &operation.body {
         let ty = &body.ty;

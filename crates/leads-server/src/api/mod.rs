@@ -2,10 +2,12 @@
 //! checks the caller's role in the project of the path, calls the store, and maps the
 //! outcome onto the operation's response enum.
 //!
-//! Order of checks, for every lead operation: credentials (401, in the router), role in
-//! the project of the path (403), then the lead, looked up in that project only (404).
+//! Order of checks, for every lead operation: credentials (401, in the router), then the
+//! credential version and the role in the project of the path, read in one query (401 for
+//! revoked credentials, 403), then the lead, looked up in that project only (404).
 
 mod convert;
+mod idempotency;
 
 use crate::auth::{AuthError, Credentials, Principal};
 use crate::export::csv_stream;
@@ -16,28 +18,64 @@ use leads_api::{auth, params, responses, types, LeadsApi};
 use std::num::NonZeroU32;
 
 /// The caller as the router hands it to each operation. Authentication can fail for an
-/// internal reason (the database is down); that must answer 500, not 401, and the trait's
-/// `authenticate` can only say 401, so the fault travels to the operation instead.
+/// internal reason (the database is down, a stored hash is broken); that must answer 503
+/// or 500, not 401, and the trait's `authenticate` can only say 401, so the fault travels
+/// to the operation instead.
 #[derive(Debug)]
 pub struct Caller(Result<Principal, Fault>);
 
-/// An internal fault already logged.
+/// A fault already logged.
 #[derive(Debug, Clone, Copy)]
-pub struct Fault;
+pub enum Fault {
+    /// Transient: answered 503, worth a retry.
+    Unavailable,
+    /// Internal: answered 500.
+    Internal,
+}
 
 /// Why an operation did not succeed.
 #[derive(Debug)]
 enum Failure {
     BadRequest(String),
+    Unauthenticated,
     Forbidden(String),
     NotFound,
+    Conflict(String),
+    Unavailable,
     Internal,
 }
 
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
-        tracing::error!(%error, "storage failed");
-        Failure::Internal
+        Failure::from(Fault::from(error))
+    }
+}
+
+impl From<StoreError> for Fault {
+    fn from(error: StoreError) -> Self {
+        if error.is_transient() {
+            if error.is_pool_timeout() {
+                crate::metrics::global().pool_timeout();
+            }
+            tracing::warn!(%error, "storage unavailable; answering 503");
+            Fault::Unavailable
+        } else {
+            tracing::error!(%error, "storage failed");
+            Fault::Internal
+        }
+    }
+}
+
+impl From<AuthError> for Failure {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Unauthenticated => Failure::Unauthenticated,
+            AuthError::Store(error) => Failure::from(error),
+            AuthError::Verify(error) => {
+                tracing::error!(%error, "cannot check credentials");
+                Failure::Internal
+            }
+        }
     }
 }
 
@@ -49,8 +87,11 @@ impl From<convert::Unrepresentable> for Failure {
 }
 
 impl From<Fault> for Failure {
-    fn from(_: Fault) -> Self {
-        Failure::Internal
+    fn from(fault: Fault) -> Self {
+        match fault {
+            Fault::Unavailable => Failure::Unavailable,
+            Fault::Internal => Failure::Internal,
+        }
     }
 }
 
@@ -58,6 +99,10 @@ impl From<Fault> for Failure {
 const NOT_FOUND: &str = "Object not found.";
 /// The `msg` of every 500; details are in the log under the request id.
 const INTERNAL: &str = "internal error";
+/// The `msg` of a 503 from storage; `Retry-After` is added on the way out.
+const UNAVAILABLE: &str = "the server is busy; retry later";
+/// The `msg` of a 401 for credentials that were revoked or whose user is gone.
+const REVOKED: &str = "credentials are wrong or expired";
 
 /// Maps an operation's outcome onto its response enum; `no_404` for the operations whose
 /// enum has no `NotFound` (they never look up one lead).
@@ -65,20 +110,25 @@ macro_rules! respond {
     ($op:ident, $outcome:expr) => {
         match $outcome {
             Ok(body) => responses::$op::Ok(body),
-            Err(Failure::BadRequest(msg)) => responses::$op::BadRequest(types::Error::new(msg)),
-            Err(Failure::Forbidden(msg)) => responses::$op::Forbidden(types::Error::new(msg)),
             Err(Failure::NotFound) => responses::$op::NotFound(types::Error::new(NOT_FOUND)),
-            Err(Failure::Internal) => {
-                responses::$op::InternalServerError(types::Error::new(INTERNAL))
-            }
+            Err(failure) => respond!(@common $op, failure),
         }
     };
     ($op:ident, $outcome:expr, no_404) => {
         match $outcome {
             Ok(body) => responses::$op::Ok(body),
-            Err(Failure::BadRequest(msg)) => responses::$op::BadRequest(types::Error::new(msg)),
-            Err(Failure::Forbidden(msg)) => responses::$op::Forbidden(types::Error::new(msg)),
-            Err(Failure::NotFound | Failure::Internal) => {
+            Err(failure) => respond!(@common $op, failure),
+        }
+    };
+    (@common $op:ident, $failure:expr) => {
+        match $failure {
+            Failure::BadRequest(msg) => responses::$op::BadRequest(types::Error::new(msg)),
+            Failure::Unauthenticated => responses::$op::Unauthorized(types::Error::new(REVOKED)),
+            Failure::Forbidden(msg) => responses::$op::Forbidden(types::Error::new(msg)),
+            Failure::Unavailable => {
+                responses::$op::ServiceUnavailable(types::Error::new(UNAVAILABLE))
+            }
+            Failure::NotFound | Failure::Conflict(_) | Failure::Internal => {
                 responses::$op::InternalServerError(types::Error::new(INTERNAL))
             }
         }
@@ -141,10 +191,14 @@ impl AppState {
         else {
             return Ok(None);
         };
-        let token = self.auth.keys().issue(&user.id).map_err(|error| {
-            tracing::error!(%error, "cannot sign a token");
-            Failure::Internal
-        })?;
+        let token = self
+            .auth
+            .keys()
+            .issue(&user.id, user.credential_version)
+            .map_err(|error| {
+                tracing::error!(%error, "cannot sign a token");
+                Failure::Internal
+            })?;
         let projects = self
             .store
             .memberships(&user.id)
@@ -193,9 +247,13 @@ impl AppState {
             .store
             .list_leads(project_id, &filters, offset, i64::from(limit))
             .await?;
+        let count = u64::try_from(found.count).map_err(|_| {
+            tracing::error!(count = found.count, "a stored count is negative");
+            Failure::Internal
+        })?;
         Ok(types::LeadList {
             per_page,
-            count: u64::try_from(found.count).unwrap_or_default(),
+            count,
             leads: found
                 .leads
                 .into_iter()
@@ -224,12 +282,11 @@ impl LeadsApi for AppState {
         };
         match self.auth.authenticate(&credentials).await {
             Ok(principal) => Ok(Caller(Ok(principal))),
-            Err(AuthError::Unauthenticated) => Err(auth::Unauthenticated::new(
-                "credentials are wrong or expired",
-            )),
-            Err(AuthError::Store(error)) => {
-                tracing::error!(%error, "storage failed during authentication");
-                Ok(Caller(Err(Fault)))
+            Err(AuthError::Unauthenticated) => Err(auth::Unauthenticated::new(REVOKED)),
+            Err(AuthError::Store(error)) => Ok(Caller(Err(Fault::from(error)))),
+            Err(AuthError::Verify(error)) => {
+                tracing::error!(%error, "cannot check credentials");
+                Ok(Caller(Err(Fault::Internal)))
             }
         }
     }
@@ -241,6 +298,9 @@ impl LeadsApi for AppState {
                 "the email or the password is wrong",
             )),
             Err(Failure::BadRequest(msg)) => responses::Signin::BadRequest(types::Error::new(msg)),
+            Err(Failure::Unavailable) => {
+                responses::Signin::ServiceUnavailable(types::Error::new(UNAVAILABLE))
+            }
             Err(_) => responses::Signin::InternalServerError(types::Error::new(INTERNAL)),
         }
     }
@@ -262,19 +322,30 @@ impl LeadsApi for AppState {
         &self,
         caller: Caller,
         path: params::CreateLeadPath,
+        headers: params::CreateLeadHeaders,
         body: types::LeadCreate,
     ) -> responses::CreateLead {
         let outcome = async {
             let user_id = self
                 .authorize(caller, &path.project_id, Role::Agent)
                 .await?;
-            let lead = self
-                .store
-                .create_lead(&path.project_id, convert::new_lead(body, user_id))
-                .await?;
-            Ok(convert::lead(lead)?)
+            match headers.idempotency_key {
+                Some(key) => {
+                    idempotency::create(&self.store, &path.project_id, user_id, key, body).await
+                }
+                None => {
+                    let lead = self
+                        .store
+                        .create_lead(&path.project_id, convert::new_lead(body, user_id))
+                        .await?;
+                    Ok(convert::lead(lead)?)
+                }
+            }
         };
-        respond!(CreateLead, outcome.await, no_404)
+        match outcome.await {
+            Err(Failure::Conflict(msg)) => responses::CreateLead::Conflict(types::Error::new(msg)),
+            outcome => respond!(CreateLead, outcome, no_404),
+        }
     }
 
     async fn export_leads_csv(
@@ -302,8 +373,8 @@ impl LeadsApi for AppState {
                 .store
                 .lead_for_member(&principal.user_id, &path.project_id, &path.id)
                 .await?;
-            let (role, lead) = found.map_or((None, None), |(role, lead)| (Some(role), lead));
-            require(role, Role::Agent)?;
+            let (access, lead) = found.map_or((None, None), |(access, lead)| (Some(access), lead));
+            require(self.auth.current(&principal, access)?, Role::Agent)?;
             Ok(convert::lead(lead.ok_or(Failure::NotFound)?)?)
         };
         respond!(GetLead, outcome.await)

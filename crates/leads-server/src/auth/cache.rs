@@ -1,24 +1,36 @@
 //! A short-lived cache of successful Basic verifications, so a client that sends Basic on
 //! every request pays for argon2 once a minute instead of on every call.
 //!
-//! Entries are keyed by an HMAC of the user id, the stored password hash and the password
-//! offered, under a key that lives only in this process's memory. Nothing in the cache
-//! reveals a password, a wrong password can never match an entry (it yields another key,
-//! and only successful verifications are inserted), and a changed password changes the
-//! stored hash, so the old entries stop matching at once, even when another process
-//! changed it. Memberships are never cached: roles are read on every request.
+//! Entries are keyed by an HMAC of the email (as matched, lower-cased) and the password
+//! offered, under a key that lives only in this process's memory, and hold the user and
+//! the credential version the password was verified for. Nothing in the cache reveals a
+//! password, and a wrong password can never match an entry (it yields another key, and
+//! only successful verifications are inserted). A password change bumps the version in
+//! the database; every request reads the current version with the caller's role, so an
+//! entry of the old password is refused at once, even when another process changed it.
+//! Memberships are never cached: roles are read on every request.
 
-use super::ttl::TtlSet;
+use super::ttl::TtlMap;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::time::Duration;
 
-type Key = [u8; 32];
+/// The cache key of one email and password.
+pub type CacheKey = [u8; 32];
+
+/// A verified user: the id and the credential version the password was checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The user's id.
+    pub user_id: String,
+    /// The credential version at verification.
+    pub credential_version: i64,
+}
 
 /// The verification cache.
 pub struct BasicCache {
     secret: [u8; 32],
-    verified: TtlSet<Key>,
+    verified: TtlMap<CacheKey, Verified>,
 }
 
 impl std::fmt::Debug for BasicCache {
@@ -34,34 +46,41 @@ impl BasicCache {
     pub fn new(ttl: Duration, capacity: usize) -> Self {
         BasicCache {
             secret: rand::random(),
-            verified: TtlSet::new(ttl, capacity),
+            verified: TtlMap::new(ttl, capacity),
         }
     }
 
-    fn key(&self, user_id: &str, stored_hash: &str, password: &str) -> Key {
+    /// The key of `email` (any case) and `password`.
+    pub fn key(&self, email: &str, password: &str) -> CacheKey {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret)
             .expect("HMAC takes keys of any length");
-        for part in [user_id, stored_hash, password] {
-            // Length-prefixed, so no two different triples feed the same bytes.
+        let email = email.to_lowercase();
+        for part in [email.as_str(), password] {
+            // Length-prefixed, so no two different pairs feed the same bytes.
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part.as_bytes());
         }
         mac.finalize().into_bytes().into()
     }
 
-    /// Whether this password was verified against this stored hash within the TTL.
-    pub fn hit(&self, user_id: &str, stored_hash: &str, password: &str) -> bool {
-        self.verified
-            .contains(&self.key(user_id, stored_hash, password))
+    /// The user this key was verified as within the TTL, if any.
+    pub fn get(&self, key: &CacheKey) -> Option<Verified> {
+        let hit = self.verified.get(key);
+        crate::metrics::global().auth_cache(hit.is_some());
+        hit
     }
 
     /// Records a successful verification.
-    pub fn insert(&self, user_id: &str, stored_hash: &str, password: &str) {
-        self.verified
-            .insert(self.key(user_id, stored_hash, password));
+    pub fn insert(&self, key: CacheKey, verified: Verified) {
+        self.verified.insert(key, verified);
     }
 
-    /// Forgets every entry (e.g. after a password change in this process).
+    /// Forgets one entry, e.g. one whose credential version is no longer current.
+    pub fn remove(&self, key: &CacheKey) {
+        self.verified.remove(key);
+    }
+
+    /// Forgets every entry.
     pub fn clear(&self) {
         self.verified.clear();
     }
@@ -81,26 +100,36 @@ impl BasicCache {
 mod tests {
     use super::*;
 
+    fn verified(user_id: &str) -> Verified {
+        Verified {
+            user_id: user_id.to_owned(),
+            credential_version: 0,
+        }
+    }
+
     #[test]
-    fn only_the_same_password_and_hash_hit() {
+    fn only_the_same_email_and_password_hit() {
         let cache = BasicCache::new(Duration::from_secs(60), 10);
-        cache.insert("u", "hash1", "pw");
-        assert!(cache.hit("u", "hash1", "pw"));
-        assert!(!cache.hit("u", "hash1", "wrong"));
-        assert!(!cache.hit("u", "hash2", "pw"), "a changed password misses");
-        assert!(!cache.hit("v", "hash1", "pw"));
+        cache.insert(cache.key("A@x.test", "pw"), verified("u"));
+        assert_eq!(cache.get(&cache.key("a@X.test", "pw")), Some(verified("u")));
+        assert_eq!(cache.get(&cache.key("a@x.test", "wrong")), None);
+        assert_eq!(cache.get(&cache.key("b@x.test", "pw")), None);
+        // Length prefixes keep ("ab", "c") and ("a", "bc") apart.
+        assert_ne!(cache.key("ab", "c"), cache.key("a", "bc"));
+        cache.remove(&cache.key("a@x.test", "pw"));
+        assert_eq!(cache.get(&cache.key("a@x.test", "pw")), None);
     }
 
     #[test]
     fn entries_expire_and_capacity_is_bounded() {
         let cache = BasicCache::new(Duration::from_millis(0), 3);
-        cache.insert("u", "h", "pw");
-        assert!(!cache.hit("u", "h", "pw"));
+        cache.insert(cache.key("u", "pw"), verified("u"));
+        assert_eq!(cache.get(&cache.key("u", "pw")), None);
         let cache = BasicCache::new(Duration::from_secs(60), 3);
         for i in 0..10 {
-            cache.insert(&format!("u{i}"), "h", "pw");
+            cache.insert(cache.key(&format!("u{i}"), "pw"), verified("u"));
             assert!(cache.len() <= 3);
         }
-        assert!(cache.hit("u9", "h", "pw"));
+        assert!(cache.get(&cache.key("u9", "pw")).is_some());
     }
 }

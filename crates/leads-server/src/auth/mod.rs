@@ -3,18 +3,20 @@
 //! Callers authenticate with HTTP Basic (email and password) or a token from `signin`.
 //! Every failure is the same `Unauthenticated`, so a caller cannot tell an unknown email
 //! from a wrong password or an expired token from a forged one. Authorization is per
-//! project: the caller's role in the project of the path, read fresh on every request.
+//! project: the caller's role in the project of the path, read fresh on every request
+//! together with the user's credential version. A token and a cached Basic verification
+//! carry the version they were issued or verified at, so a password change revokes them
+//! at the next request, on every server, while argon2 still runs only on a cache miss.
 
 mod cache;
 pub mod password;
 pub mod token;
 mod ttl;
 
-pub use cache::BasicCache;
+pub use cache::{BasicCache, CacheKey, Verified};
 pub use token::{Claims, TokenKeys};
-use ttl::TtlSet;
 
-use crate::store::{Role, Store, StoreError, User};
+use crate::store::{Access, Role, Store, StoreError, User};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use std::time::Duration;
@@ -23,10 +25,9 @@ use std::time::Duration;
 const SECRET_SETTING: &str = "jwt_secret";
 /// The shortest configured secret accepted, in bytes (HS256 wants 256 bits).
 pub const MIN_SECRET_LEN: usize = 32;
-/// How long a successful Basic verification, or a token subject's existence, is
-/// remembered.
+/// How long a successful Basic verification is remembered.
 const CACHE_TTL: Duration = Duration::from_secs(60);
-/// How many Basic verifications, and token subjects, are remembered at most.
+/// How many Basic verifications are remembered at most.
 const CACHE_CAPACITY: usize = 10_000;
 
 /// Credentials as they arrive.
@@ -50,22 +51,41 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// An authenticated caller.
+/// An authenticated caller: who, and at which credential version. Whether that version
+/// is still current is checked with the role, in the same query, on every request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// The user's id.
     pub user_id: String,
+    /// The credential version the token or password was issued or verified at.
+    pub credential_version: i64,
+    /// The cache entry the caller was found in, to forget it once it is stale.
+    cached: Option<CacheKey>,
+}
+
+impl Principal {
+    /// A principal at `credential_version`, for callers that authenticated elsewhere.
+    pub fn new(user_id: impl Into<String>, credential_version: i64) -> Self {
+        Principal {
+            user_id: user_id.into(),
+            credential_version,
+            cached: None,
+        }
+    }
 }
 
 /// Authentication failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    /// The credentials are missing, malformed, wrong or expired.
-    #[error("credentials are missing, malformed, wrong or expired")]
+    /// The credentials are missing, malformed, wrong, expired or revoked.
+    #[error("credentials are missing, malformed, wrong, expired or revoked")]
     Unauthenticated,
     /// Storage failed while checking them.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The check itself failed: a malformed stored hash, a failed verification.
+    #[error(transparent)]
+    Verify(#[from] password::VerifyError),
 }
 
 /// The server could not set up authentication.
@@ -91,10 +111,6 @@ pub struct Authenticator {
     store: Store,
     keys: TokenKeys,
     cache: BasicCache,
-    /// Token subjects recently found to exist, so a token on every request does not cost a
-    /// user lookup on every request. Only existence, never a role: roles are read on every
-    /// request, and a deleted user's memberships go with it.
-    subjects: TtlSet<String>,
     /// Verified against when the email is unknown, so the answer takes as long as for a
     /// known email with a wrong password.
     dummy_hash: String,
@@ -125,7 +141,6 @@ impl Authenticator {
             store,
             keys: TokenKeys::new(&secret, token_ttl),
             cache: BasicCache::new(CACHE_TTL, CACHE_CAPACITY),
-            subjects: TtlSet::new(CACHE_TTL, CACHE_CAPACITY),
             dummy_hash,
         })
     }
@@ -135,56 +150,98 @@ impl Authenticator {
         &self.keys
     }
 
-    /// Who is calling.
+    /// Who is calling. Costs no query for a token or a cached Basic verification: the
+    /// credential version they carry is checked with the role (see [`access`](Self::access)).
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Principal, AuthError> {
         match credentials {
-            Credentials::Basic { email, password } => self
-                .check_password(email, password)
-                .await?
-                .map(|user| Principal { user_id: user.id })
-                .ok_or(AuthError::Unauthenticated),
+            Credentials::Basic { email, password } => {
+                let key = self.cache.key(email, password);
+                if let Some(verified) = self.cache.get(&key) {
+                    return Ok(Principal {
+                        user_id: verified.user_id,
+                        credential_version: verified.credential_version,
+                        cached: Some(key),
+                    });
+                }
+                let user = self
+                    .verify_password(email, password)
+                    .await?
+                    .ok_or(AuthError::Unauthenticated)?;
+                self.cache.insert(
+                    key,
+                    Verified {
+                        user_id: user.id.clone(),
+                        credential_version: user.credential_version,
+                    },
+                );
+                Ok(Principal {
+                    user_id: user.id,
+                    credential_version: user.credential_version,
+                    cached: Some(key),
+                })
+            }
             Credentials::Token(token) => {
                 let claims = self.keys.verify(token).map_err(|rejected| {
                     tracing::debug!(%rejected, "token rejected");
                     AuthError::Unauthenticated
                 })?;
-                // A token outlives nothing: the user must still exist (checked at most
-                // once a TTL; roles, read on every request, go with the user).
-                if !self.subjects.contains(&claims.sub) {
-                    if self.store.user_by_id(&claims.sub).await?.is_none() {
-                        return Err(AuthError::Unauthenticated);
-                    }
-                    self.subjects.insert(claims.sub.clone());
-                }
                 Ok(Principal {
                     user_id: claims.sub,
+                    credential_version: claims.ver,
+                    cached: None,
                 })
             }
         }
     }
 
-    /// The user with this email (case-insensitive) and password, if they match.
+    /// The user with this email (case-insensitive) and password, if they match: for
+    /// `signin`, which answers the user and a token at the current credential version.
     pub async fn check_password(
         &self,
         email: &str,
         password: &str,
-    ) -> Result<Option<User>, StoreError> {
-        let Some(user) = self.store.user_by_email(email).await? else {
-            password::verify(password.to_owned(), self.dummy_hash.clone()).await;
-            return Ok(None);
-        };
-        if self.cache.hit(&user.id, &user.password_hash, password) {
-            return Ok(Some(user));
+    ) -> Result<Option<User>, AuthError> {
+        let key = self.cache.key(email, password);
+        if let Some(verified) = self.cache.get(&key) {
+            if let Some(user) = self.store.user_by_email(email).await? {
+                if user.id == verified.user_id
+                    && user.credential_version == verified.credential_version
+                {
+                    return Ok(Some(user));
+                }
+            }
+            self.cache.remove(&key);
         }
-        if password::verify(password.to_owned(), user.password_hash.clone()).await {
-            self.cache.insert(&user.id, &user.password_hash, password);
-            Ok(Some(user))
-        } else {
-            Ok(None)
+        let user = self.verify_password(email, password).await?;
+        if let Some(user) = &user {
+            self.cache.insert(
+                key,
+                Verified {
+                    user_id: user.id.clone(),
+                    credential_version: user.credential_version,
+                },
+            );
         }
+        Ok(user)
     }
 
-    /// Changes a user's password and forgets cached verifications.
+    /// Runs argon2: the user when the password matches, `None` for an unknown email (after
+    /// a verification as slow as a real one) or a wrong password.
+    async fn verify_password(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<User>, AuthError> {
+        let Some(user) = self.store.user_by_email(email).await? else {
+            password::verify(password.to_owned(), self.dummy_hash.clone()).await?;
+            return Ok(None);
+        };
+        let matches = password::verify(password.to_owned(), user.password_hash.clone()).await?;
+        Ok(matches.then_some(user))
+    }
+
+    /// Changes a user's password, which bumps the credential version and so revokes every
+    /// token and cached verification issued before, here and on every other server.
     pub async fn set_password(&self, user_id: &str, password: &str) -> Result<bool, SetupError> {
         let hash = password::hash(password.to_owned()).await?;
         let changed = self.store.set_password_hash(user_id, &hash).await?;
@@ -192,12 +249,35 @@ impl Authenticator {
         Ok(changed)
     }
 
-    /// The caller's role in the project, if a member.
+    /// The caller's role in the project, when its credentials are still current;
+    /// [`AuthError::Unauthenticated`] when the user is gone or its credential version
+    /// moved on (a changed password).
     pub async fn role_in(
         &self,
         principal: &Principal,
         project_id: &str,
-    ) -> Result<Option<Role>, StoreError> {
-        self.store.role_of(&principal.user_id, project_id).await
+    ) -> Result<Option<Role>, AuthError> {
+        let access = self.store.access(&principal.user_id, project_id).await?;
+        self.current(principal, access)
+    }
+
+    /// The role that `access` grants `principal`, checking that its credentials are
+    /// current; forgets a stale cache entry.
+    pub fn current(
+        &self,
+        principal: &Principal,
+        access: Option<Access>,
+    ) -> Result<Option<Role>, AuthError> {
+        match access {
+            Some(access) if access.credential_version == principal.credential_version => {
+                Ok(access.role)
+            }
+            _ => {
+                if let Some(key) = &principal.cached {
+                    self.cache.remove(key);
+                }
+                Err(AuthError::Unauthenticated)
+            }
+        }
     }
 }

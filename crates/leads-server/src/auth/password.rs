@@ -44,11 +44,23 @@ fn hash_now(password: &str) -> Result<String, HashError> {
         .map_err(|e| HashError(e.to_string()))
 }
 
-/// Whether `password` matches the stored `hash`. A malformed hash matches nothing.
-pub async fn verify(password: String, hash: String) -> bool {
+/// A verification could not be carried out: the stored hash is broken, or the
+/// verification itself failed. A fault of the server, never a wrong password.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The stored hash is not a PHC string argon2 can check.
+    #[error("the stored password hash is malformed: {0}")]
+    Malformed(&'static str),
+    /// The verification task panicked or was cancelled.
+    #[error("the password verification failed: {0}")]
+    Failed(String),
+}
+
+/// Whether `password` matches the stored `hash`.
+pub async fn verify(password: String, hash: String) -> Result<bool, VerifyError> {
     run_bounded(move || verify_now(&password, &hash))
         .await
-        .unwrap_or(false)
+        .map_err(|e| VerifyError::Failed(e.to_string()))?
 }
 
 /// Argon2 working memory kept for the next verification. Freed and reallocated on every
@@ -74,36 +86,33 @@ fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
 
 /// What `PasswordVerifier::verify_password` does, on reusable memory: recompute the hash
 /// with the stored parameters and salt, and compare in constant time.
-fn verify_now(password: &str, hash: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(hash) else {
-        return false;
-    };
+fn verify_now(password: &str, hash: &str) -> Result<bool, VerifyError> {
+    use VerifyError::Malformed;
+    let parsed = PasswordHash::new(hash).map_err(|_| Malformed("not a PHC string"))?;
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
-        return false;
+        return Err(Malformed("no salt or no hash"));
     };
-    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
-        return false;
-    };
-    let Ok(version) = parsed
+    let algorithm =
+        Algorithm::try_from(parsed.algorithm).map_err(|_| Malformed("not an argon2 hash"))?;
+    let version = parsed
         .version
         .map_or(Ok(Version::default()), Version::try_from)
-    else {
-        return false;
-    };
-    let Ok(params) = Params::try_from(&parsed) else {
-        return false;
-    };
+        .map_err(|_| Malformed("unknown argon2 version"))?;
+    let params = Params::try_from(&parsed).map_err(|_| Malformed("bad argon2 parameters"))?;
     let mut salt_bytes = [0u8; 64];
-    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
-        return false;
-    };
+    let salt = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|_| Malformed("bad salt"))?;
     let argon2 = Argon2::new(algorithm, version, params);
     let mut computed = vec![0u8; expected.len()];
     let hashed = with_memory(argon2.params().block_count(), |memory| {
         argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut computed, memory)
     });
+    if hashed.is_err() {
+        return Err(Malformed("the parameters cannot be run"));
+    }
     // `Output`'s equality is constant-time.
-    hashed.is_ok() && Output::new(&computed).is_ok_and(|computed| computed == expected)
+    Ok(Output::new(&computed).is_ok_and(|computed| computed == expected))
 }
 
 #[cfg(test)]
@@ -114,9 +123,23 @@ mod tests {
     async fn round_trip() {
         let h = hash("s3cret".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("s3cret".into(), h.clone()).await);
-        assert!(!verify("S3cret".into(), h).await);
-        assert!(!verify("s3cret".into(), "not a hash".into()).await);
+        assert!(verify("s3cret".into(), h.clone()).await.unwrap());
+        assert!(!verify("S3cret".into(), h).await.unwrap());
+        assert!(
+            matches!(
+                verify("s3cret".into(), "not a hash".into()).await,
+                Err(VerifyError::Malformed(_))
+            ),
+            "a malformed hash is a fault, not a wrong password"
+        );
+        assert!(matches!(
+            verify(
+                "s3cret".into(),
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA".into()
+            )
+            .await,
+            Err(VerifyError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -132,8 +155,8 @@ mod tests {
                 .hash_password(b"pa55word", &salt)
                 .unwrap()
                 .to_string();
-            assert!(verify_now("pa55word", &stored), "{stored}");
-            assert!(!verify_now("pa55worD", &stored), "{stored}");
+            assert!(verify_now("pa55word", &stored).unwrap(), "{stored}");
+            assert!(!verify_now("pa55worD", &stored).unwrap(), "{stored}");
         }
     }
 

@@ -17,6 +17,10 @@ pub struct Claims {
     pub iat: u64,
     /// Expires at, seconds since the epoch.
     pub exp: u64,
+    /// The user's credential version when issued; a password change bumps the stored one,
+    /// and the token is refused from then on.
+    #[serde(default)]
+    pub ver: i64,
 }
 
 /// A token was not accepted. The reason is for logs only; callers all get the same 401.
@@ -60,13 +64,15 @@ impl TokenKeys {
         self.ttl
     }
 
-    /// A token for `user_id`, expiring after the configured lifetime.
-    pub fn issue(&self, user_id: &str) -> Result<String, Rejected> {
+    /// A token for `user_id` at `credential_version`, expiring after the configured
+    /// lifetime.
+    pub fn issue(&self, user_id: &str, credential_version: i64) -> Result<String, Rejected> {
         let now = jsonwebtoken::get_current_timestamp();
         self.sign(&Claims {
             sub: user_id.to_owned(),
             iat: now,
             exp: now + self.ttl.as_secs(),
+            ver: credential_version,
         })
     }
 
@@ -101,16 +107,17 @@ mod tests {
     #[test]
     fn issued_tokens_verify() {
         let keys = keys();
-        let token = keys.issue("5b55e806c93dde00143163dc").unwrap();
+        let token = keys.issue("5b55e806c93dde00143163dc", 3).unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.sub, "5b55e806c93dde00143163dc");
+        assert_eq!(claims.ver, 3);
         assert_eq!(claims.exp - claims.iat, 3600);
     }
 
     #[test]
     fn bad_tokens_are_rejected() {
         let keys = keys();
-        let token = keys.issue("u").unwrap();
+        let token = keys.issue("u", 0).unwrap();
         let other = TokenKeys::new(b"another secret, just as long....", Duration::from_secs(60));
         assert!(other.verify(&token).is_err(), "wrong key");
         assert!(keys.verify(&token[..token.len() - 3]).is_err(), "truncated");
@@ -135,6 +142,7 @@ mod tests {
                 sub: "u".into(),
                 iat: now - 7200,
                 exp: now - 3600,
+                ver: 0,
             })
             .unwrap();
         assert!(keys.verify(&expired).is_err(), "expired");

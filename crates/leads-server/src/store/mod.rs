@@ -10,6 +10,7 @@
 //!   shallow merge, revision bump) live once, in [`model::LeadEdit`];
 //! * exports stream rows from the database through a bounded channel.
 
+mod access;
 mod group_commit;
 mod model;
 mod object_id;
@@ -19,16 +20,18 @@ mod sqlite;
 mod stream;
 pub mod text;
 
+pub use access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 pub use model::{
     Change, JsonObject, Lead, LeadChanges, LeadEdit, LeadPage, LeadQuery, Membership, NewLead,
     Project, Role, SortField, StatusFilter, UnknownRole, User, STATUS_DELETED, STATUS_NORMAL,
 };
 pub use object_id::{is_object_id, new_object_id};
-pub use postgres::PgStore;
+pub use postgres::{PgStore, MIGRATION_LOCK};
 pub use sqlite::SqliteStore;
 
 use chrono::{DateTime, TimeZone, Utc};
 use futures::stream::BoxStream;
+use std::time::Duration;
 
 /// A storage failure. The messages are for logs and operators, never for API callers.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +60,64 @@ pub enum StoreError {
     /// The database URL names neither SQLite nor PostgreSQL.
     #[error("unsupported database URL; use sqlite://PATH or postgres://…")]
     UnsupportedUrl,
+    /// The operation exists for the other backend only.
+    #[error("{0}")]
+    Unsupported(&'static str),
+}
+
+impl StoreError {
+    /// Whether the failure is transient: the pool had no connection free in time, the
+    /// database was busy, unreachable or shutting down. Callers answer 503 and a retry
+    /// may succeed; anything else is a fault.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Database(error) => is_transient(error),
+            StoreError::Batch(error) => is_transient(error),
+            _ => false,
+        }
+    }
+
+    /// Whether no connection was free within the acquire timeout.
+    pub fn is_pool_timeout(&self) -> bool {
+        match self {
+            StoreError::Database(error) => matches!(error, sqlx::Error::PoolTimedOut),
+            StoreError::Batch(error) => matches!(**error, sqlx::Error::PoolTimedOut),
+            _ => false,
+        }
+    }
+}
+
+fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(e) => matches!(
+            e.code().as_deref(),
+            // SQLite: SQLITE_BUSY and SQLITE_LOCKED, with or without an extended code.
+            Some("5" | "6" | "261" | "262" | "517" | "518" | "773")
+            // PostgreSQL: too many connections, shutting down, cannot connect now.
+            | Some("53300" | "57P01" | "57P02" | "57P03")
+        ),
+        _ => false,
+    }
+}
+
+/// Pool settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// The most connections a pool opens (PostgreSQL's pool, SQLite's readers); the
+    /// backend's default when `None`.
+    pub max_connections: Option<u32>,
+    /// How long a query waits for a free connection before it fails as transient.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: None,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 /// The store, on one of the two backends.
@@ -81,12 +142,39 @@ impl Store {
     /// (or `sqlite:PATH`) for the embedded backend, `postgres://…` or `postgresql://…`
     /// for PostgreSQL.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, &StoreOptions::default()).await
+    }
+
+    /// [`open`](Self::open) with pool settings.
+    pub async fn open_with(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         if url.starts_with("sqlite:") {
-            Ok(Store::Sqlite(SqliteStore::open(url).await?))
+            Ok(Store::Sqlite(SqliteStore::open_with(url, options).await?))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(PgStore::open(url).await?))
+            Ok(Store::Postgres(PgStore::open_with(url, options).await?))
         } else {
             Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    /// Whether the database answers and has every migration this build knows: what
+    /// `/readyz` reports.
+    pub async fn ready(&self) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.ready().await)
+    }
+
+    /// The connection pools' figures, for `/metrics`.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        dispatch!(self, s => s.pool_stats())
+    }
+
+    /// Writes a consistent copy of an embedded database to `path` while it is in use.
+    /// PostgreSQL has its own tools (`pg_dump`), so this is SQLite only.
+    pub async fn backup(&self, path: &str) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.backup(path).await,
+            Store::Postgres(_) => Err(StoreError::Unsupported(
+                "`admin backup` copies an SQLite database; back PostgreSQL up with pg_dump",
+            )),
         }
     }
 
@@ -138,9 +226,40 @@ impl Store {
         dispatch!(self, s => s.user_by_id(id).await)
     }
 
-    /// Replaces a user's password hash; answers false for an unknown user.
+    /// Replaces a user's password hash and bumps the credential version, which revokes
+    /// every token and cached verification issued before; answers false for an unknown
+    /// user.
     pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<bool, StoreError> {
         dispatch!(self, s => s.set_password_hash(user_id, hash).await)
+    }
+
+    /// The user's credential version and role in the project, in one query; `None` when
+    /// the user does not exist.
+    pub async fn access(
+        &self,
+        user_id: &str,
+        project_id: &str,
+    ) -> Result<Option<Access>, StoreError> {
+        dispatch!(self, s => s.access(user_id, project_id).await)
+    }
+
+    /// Ends a membership; answers false when there was none.
+    pub async fn remove_membership(
+        &self,
+        project_id: &str,
+        user_id: &str,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.remove_membership(project_id, user_id).await)
+    }
+
+    /// Changes the role of an existing membership; answers false when there is none.
+    pub async fn change_role(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.change_role(project_id, user_id, role).await)
     }
 
     /// How many users exist.
@@ -187,6 +306,38 @@ impl Store {
         Ok(lead)
     }
 
+    /// The lead [`create_lead`](Self::create_lead) would write, not yet written: for a
+    /// create whose answer must be known before the write (an idempotent one).
+    pub fn prepare_lead(project_id: &str, new: NewLead) -> Lead {
+        new_lead(project_id, new)
+    }
+
+    /// Writes a prepared lead and its idempotency key in one transaction, or nothing when
+    /// the key is already live in the lead's project.
+    pub async fn insert_lead_with_key(
+        &self,
+        lead: &Lead,
+        key: &KeyRecord,
+    ) -> Result<KeyedInsert, StoreError> {
+        dispatch!(self, s => s.insert_lead_with_key(lead, key).await)
+    }
+
+    /// The live idempotency key `key` of the project: recorded at or after
+    /// `expired_before` (milliseconds since the epoch).
+    pub async fn idempotency_key(
+        &self,
+        project_id: &str,
+        key: &str,
+        expired_before: i64,
+    ) -> Result<Option<StoredKey>, StoreError> {
+        dispatch!(self, s => s.idempotency_key(project_id, key, expired_before).await)
+    }
+
+    /// Removes the idempotency keys recorded before `expired_before`; answers how many.
+    pub async fn purge_idempotency_keys(&self, expired_before: i64) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.purge_idempotency_keys(expired_before).await)
+    }
+
     /// Inserts ready-made leads in bulk, in one transaction per call: for seeding, not for
     /// the API (no group commit, no per-lead answer).
     pub async fn insert_leads(&self, leads: &[Lead]) -> Result<(), StoreError> {
@@ -204,15 +355,16 @@ impl Store {
         dispatch!(self, s => s.get_lead(project_id, id).await)
     }
 
-    /// What a user finds at a lead's address: their role in the project and the lead, if
-    /// the project has it; `None` when the user is no member. One query, so a read by id
-    /// costs one round trip with its role check.
+    /// What a user finds at a lead's address: their access to the project (credential
+    /// version and role) and the lead, if the project has it and the user is a member;
+    /// `None` when the user does not exist. One query, so a read by id costs one round trip
+    /// with its credential and role check.
     pub async fn lead_for_member(
         &self,
         user_id: &str,
         project_id: &str,
         id: &str,
-    ) -> Result<Option<(Role, Option<Lead>)>, StoreError> {
+    ) -> Result<Option<(Access, Option<Lead>)>, StoreError> {
         dispatch!(self, s => s.lead_for_member(user_id, project_id, id).await)
     }
 
@@ -259,12 +411,16 @@ impl Store {
 
 /// Now, truncated to milliseconds: the precision stored and shown.
 pub(crate) fn now() -> DateTime<Utc> {
-    from_millis(Utc::now().timestamp_millis())
+    let now = Utc::now();
+    from_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
-/// A stored millisecond timestamp as a date.
-pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+/// A stored millisecond timestamp as a date; one outside the dates the API can show is
+/// corrupt data, never silently 1970.
+pub(crate) fn from_millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .ok_or_else(|| StoreError::Corrupt(format!("the timestamp {ms} is out of range")))
 }
 
 fn new_lead(project_id: &str, new: NewLead) -> Lead {

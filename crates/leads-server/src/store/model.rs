@@ -387,6 +387,9 @@ pub struct User {
     pub id: String,
     pub email: String,
     pub password_hash: String,
+    /// Bumped by every password change; tokens and cached verifications of an older
+    /// version are refused.
+    pub credential_version: i64,
 }
 
 /// A project.

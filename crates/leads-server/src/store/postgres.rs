@@ -5,12 +5,13 @@
 //! every transaction SERIALIZABLE (several distributed Postgres-compatible ones do), a
 //! conflicting edit fails with SQLSTATE 40001 instead; it is retried a few times.
 
+use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 use super::model::{
     JsonObject, Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User,
 };
 use super::query::{count_query, insert_leads, push_order, push_where, Dialect};
 use super::stream::spawn_rows;
-use super::{apply_edit, from_millis, new_object_id, now, StoreError};
+use super::{apply_edit, from_millis, new_object_id, now, StoreError, StoreOptions};
 use futures::stream::{BoxStream, TryStreamExt};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::types::Json;
@@ -24,6 +25,16 @@ const LEAD_COLUMNS: &str = "l.id, l.project_id, l.lead_id, l.fullname, l.email, 
 /// How often an edit is tried when the engine reports a serialization failure.
 const ATTEMPTS: usize = 5;
 
+/// The embedded schema migrations.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The advisory lock servers take to migrate one at a time ("leadsmig" in ASCII); another
+/// key than the migrator's own, so holding it says "a leads server is migrating".
+pub const MIGRATION_LOCK: i64 = 0x6c65_6164_736d_6967;
+
+/// Connections a server opens at most, unless configured.
+const CONNECTIONS: u32 = 16;
+
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -33,18 +44,46 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to `url` (`postgres://…`) and migrates the schema.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        Self::with_options(PgConnectOptions::from_str(url)?).await
+        Self::open_with(url, &StoreOptions::default()).await
+    }
+
+    /// [`open`](Self::open) with pool settings.
+    pub async fn open_with(url: &str, pool: &StoreOptions) -> Result<Self, StoreError> {
+        Self::with_pool_options(PgConnectOptions::from_str(url)?, pool).await
     }
 
     /// Connects with explicit options (e.g. a `search_path` for an isolated schema) and
     /// migrates the schema.
     pub async fn with_options(options: PgConnectOptions) -> Result<Self, StoreError> {
+        Self::with_pool_options(options, &StoreOptions::default()).await
+    }
+
+    async fn with_pool_options(
+        options: PgConnectOptions,
+        pool: &StoreOptions,
+    ) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(pool.max_connections.unwrap_or(CONNECTIONS))
+            .acquire_timeout(pool.acquire_timeout)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        migrate(&pool).await?;
         Ok(PgStore { pool })
+    }
+
+    /// Whether the database answers and has every migration this build knows.
+    pub(super) async fn ready(&self) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(pending_migrations(&mut conn).await? == 0)
+    }
+
+    pub(super) fn pool_stats(&self) -> Vec<PoolStats> {
+        vec![PoolStats {
+            name: "main",
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }]
     }
 
     pub(super) async fn analyze(&self) -> Result<(), StoreError> {
@@ -92,6 +131,7 @@ impl PgStore {
             id: new_object_id(),
             email: email.to_owned(),
             password_hash: hash.to_owned(),
+            credential_version: 0,
         };
         let result = sqlx::query(
             "INSERT INTO users (id, email, email_key, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -113,18 +153,22 @@ impl PgStore {
     }
 
     pub(super) async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, email, password_hash FROM users WHERE email_key = $1")
-            .bind(email.to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, email, password_hash, credential_version FROM users WHERE email_key = $1",
+        )
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| user_from_row(&r)).transpose()
     }
 
     pub(super) async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, email, password_hash FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, email, password_hash, credential_version FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| user_from_row(&r)).transpose()
     }
 
@@ -133,11 +177,14 @@ impl PgStore {
         user_id: &str,
         hash: &str,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, credential_version = credential_version + 1 \
+             WHERE id = $2",
+        )
+        .bind(hash)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -200,6 +247,128 @@ impl PgStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    pub(super) async fn remove_membership(
+        &self,
+        project_id: &str,
+        user_id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
+            .bind(project_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn change_role(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE memberships SET role = $1 WHERE project_id = $2 AND user_id = $3")
+                .bind(role.as_str())
+                .bind(project_id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn access(
+        &self,
+        user_id: &str,
+        project_id: &str,
+    ) -> Result<Option<Access>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.credential_version AS credential_version, m.role AS member_role \
+             FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.project_id = $1 \
+             WHERE u.id = $2",
+        )
+        .bind(project_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| access_from_row(&r)).transpose()
+    }
+
+    pub(super) async fn idempotency_key(
+        &self,
+        project_id: &str,
+        key: &str,
+        expired_before: i64,
+    ) -> Result<Option<StoredKey>, StoreError> {
+        let row = sqlx::query(
+            "SELECT fingerprint, response FROM idempotency_keys \
+             WHERE project_id = $1 AND key = $2 AND created_at >= $3",
+        )
+        .bind(project_id)
+        .bind(key)
+        .bind(expired_before)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(StoredKey {
+                fingerprint: r.try_get("fingerprint")?,
+                response: r.try_get("response")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Inserts the key and the lead in one transaction; a live key of the same name makes
+    /// it write nothing. A concurrent insert of the same key waits on the key's unique
+    /// index until the first commits, then finds it taken.
+    pub(super) async fn insert_lead_with_key(
+        &self,
+        lead: &Lead,
+        key: &KeyRecord,
+    ) -> Result<KeyedInsert, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND created_at < $3",
+        )
+        .bind(&lead.project_id)
+        .bind(&key.key)
+        .bind(key.expired_before)
+        .execute(&mut *tx)
+        .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (project_id, key, fingerprint, lead, response, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, key) DO NOTHING",
+        )
+        .bind(&lead.project_id)
+        .bind(&key.key)
+        .bind(&key.fingerprint)
+        .bind(&lead.id)
+        .bind(&key.response)
+        .bind(key.created_at)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(KeyedInsert::KeyTaken);
+        }
+        insert_leads::<Postgres, _>(std::slice::from_ref(lead), |lead| &lead.tags)
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(KeyedInsert::Inserted)
+    }
+
+    pub(super) async fn purge_idempotency_keys(
+        &self,
+        expired_before: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(expired_before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     pub(super) async fn role_of(
@@ -276,26 +445,28 @@ impl PgStore {
         user_id: &str,
         project_id: &str,
         id: &str,
-    ) -> Result<Option<(Role, Option<Lead>)>, StoreError> {
+    ) -> Result<Option<(Access, Option<Lead>)>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT m.role AS member_role, {LEAD_COLUMNS} FROM memberships m \
-             LEFT JOIN leads l ON l.project_id = m.project_id AND l.id = $1 \
-             WHERE m.project_id = $2 AND m.user_id = $3"
+            "SELECT u.credential_version AS credential_version, m.role AS member_role, \
+             {LEAD_COLUMNS} FROM users u \
+             LEFT JOIN memberships m ON m.user_id = u.id AND m.project_id = $1 \
+             LEFT JOIN leads l ON l.project_id = m.project_id AND l.id = $2 \
+             WHERE u.id = $3"
         )))
-        .bind(id)
         .bind(project_id)
+        .bind(id)
         .bind(user_id)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let role = parse_role(&row.try_get::<String, _>("member_role")?)?;
+        let access = access_from_row(&row)?;
         let lead = match row.try_get::<Option<String>, _>("id")? {
             Some(_) => Some(lead_from_row(&row)?),
             None => None,
         };
-        Ok(Some((role, lead)))
+        Ok(Some((access, lead)))
     }
 
     pub(super) async fn edit_lead(
@@ -447,7 +618,71 @@ fn user_from_row(row: &PgRow) -> Result<User, StoreError> {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         password_hash: row.try_get("password_hash")?,
+        credential_version: row.try_get("credential_version")?,
     })
+}
+
+fn access_from_row(row: &PgRow) -> Result<Access, StoreError> {
+    Ok(Access {
+        credential_version: row.try_get("credential_version")?,
+        role: row
+            .try_get::<Option<String>, _>("member_role")?
+            .map(|r| parse_role(&r))
+            .transpose()?,
+    })
+}
+
+/// Migrates the schema, one server at a time: the first to take [`MIGRATION_LOCK`]
+/// migrates, and every other waits for it, then finds nothing to do. Logs which it was.
+async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await?;
+    let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !free {
+        tracing::info!("another server is migrating the schema; waiting for it");
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let outcome = async {
+        let pending = pending_migrations(&mut conn).await?;
+        MIGRATOR.run(&mut *conn).await?;
+        Ok::<_, StoreError>(pending)
+    }
+    .await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await;
+    let pending = outcome?;
+    unlocked?;
+    if pending > 0 {
+        tracing::info!(applied = pending, "migrated the schema");
+    } else {
+        tracing::info!(waited = !free, "the schema is up to date");
+    }
+    Ok(())
+}
+
+/// How many of this build's migrations the database has not applied yet.
+async fn pending_migrations(conn: &mut PgConnection) -> Result<usize, StoreError> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await?;
+    let applied: Vec<i64> = if exists {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&mut *conn)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .count())
 }
 
 fn parse_role(role: &str) -> Result<Role, StoreError> {
@@ -477,8 +712,8 @@ fn lead_from_row(row: &PgRow) -> Result<Lead, StoreError> {
         attributes,
         properties: properties.map(|Json(p)| p),
         created_by: row.try_get("created_by")?,
-        created_at: from_millis(row.try_get("created_at")?),
-        updated_at: from_millis(row.try_get("updated_at")?),
+        created_at: from_millis(row.try_get("created_at")?)?,
+        updated_at: from_millis(row.try_get("updated_at")?)?,
         version: row.try_get("version")?,
     })
 }

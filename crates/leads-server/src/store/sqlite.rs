@@ -5,13 +5,14 @@
 //! exports concurrently with it. `synchronous=FULL` makes a commit durable before it is
 //! acknowledged.
 
+use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 use super::group_commit::GroupCommit;
 use super::model::{
     JsonObject, Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User,
 };
 use super::query::{count_query, insert_leads, push_order, push_where, Dialect};
 use super::stream::spawn_rows;
-use super::{apply_edit, from_millis, new_object_id, now, StoreError};
+use super::{apply_edit, from_millis, new_object_id, now, StoreError, StoreOptions};
 use futures::stream::{BoxStream, TryStreamExt};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -29,6 +30,9 @@ const LEAD_COLUMNS: &str = "l.id, l.project_id, l.lead_id, l.fullname, l.email, 
 /// Readers alongside the writer.
 const READERS: u32 = 4;
 
+/// The embedded schema migrations.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -41,22 +45,41 @@ impl SqliteStore {
     /// Opens the database file named by `url` (`sqlite://PATH` or `sqlite:PATH`),
     /// creating and migrating it.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, &StoreOptions::default()).await
+    }
+
+    /// [`open`](Self::open) with pool settings.
+    pub async fn open_with(url: &str, pool: &StoreOptions) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        Self::with_options(options).await
+        Self::with_pool_options(options, pool).await
     }
 
     /// Opens with explicit connection options (journal mode and durability are set here).
     pub async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
+        Self::with_pool_options(options, &StoreOptions::default()).await
+    }
+
+    async fn with_pool_options(
+        options: SqliteConnectOptions,
+        pool: &StoreOptions,
+    ) -> Result<Self, StoreError> {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .acquire_timeout(pool.acquire_timeout)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("migrations/sqlite").run(&write).await?;
+        let pending = pending_migrations(&write).await?;
+        MIGRATOR.run(&write).await?;
+        if pending > 0 {
+            tracing::info!(applied = pending, "migrated the schema");
+        } else {
+            tracing::info!("the schema is up to date");
+        }
         // Statistics for the planner, gathered where they are missing or stale; SQLite
         // asks long-lived connections to repeat this every few hours.
         sqlx::query("PRAGMA optimize=0x10002")
@@ -64,7 +87,8 @@ impl SqliteStore {
             .await?;
         tokio::spawn(optimize_periodically(write.clone()));
         let read = SqlitePoolOptions::new()
-            .max_connections(READERS)
+            .max_connections(pool.max_connections.unwrap_or(READERS))
+            .acquire_timeout(pool.acquire_timeout)
             .connect_with(options.read_only(true))
             .await?;
         let creates = GroupCommit::start(write.clone());
@@ -88,6 +112,33 @@ impl SqliteStore {
     pub(super) async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
+    }
+
+    /// Whether the database answers and has every migration this build knows.
+    pub(super) async fn ready(&self) -> Result<bool, StoreError> {
+        Ok(pending_migrations(&self.read).await? == 0)
+    }
+
+    pub(super) fn pool_stats(&self) -> Vec<PoolStats> {
+        [("read", &self.read), ("write", &self.write)]
+            .into_iter()
+            .map(|(name, pool)| PoolStats {
+                name,
+                size: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            })
+            .collect()
+    }
+
+    /// Writes a consistent copy of the database to `path` while it stays in use
+    /// (`VACUUM INTO` reads one snapshot, as any reader does).
+    pub(super) async fn backup(&self, path: &str) -> Result<(), StoreError> {
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 
     pub(super) async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -126,6 +177,7 @@ impl SqliteStore {
             id: new_object_id(),
             email: email.to_owned(),
             password_hash: hash.to_owned(),
+            credential_version: 0,
         };
         let result = sqlx::query(
             "INSERT INTO users (id, email, email_key, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -147,18 +199,22 @@ impl SqliteStore {
     }
 
     pub(super) async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, email, password_hash FROM users WHERE email_key = ?")
-            .bind(email.to_lowercase())
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, email, password_hash, credential_version FROM users WHERE email_key = ?",
+        )
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.read)
+        .await?;
         row.map(|r| user_from_row(&r)).transpose()
     }
 
     pub(super) async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, email, password_hash FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, email, password_hash, credential_version FROM users WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
         row.map(|r| user_from_row(&r)).transpose()
     }
 
@@ -167,11 +223,14 @@ impl SqliteStore {
         user_id: &str,
         hash: &str,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(hash)
-            .bind(user_id)
-            .execute(&self.write)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = ?, credential_version = credential_version + 1 \
+             WHERE id = ?",
+        )
+        .bind(hash)
+        .bind(user_id)
+        .execute(&self.write)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -233,6 +292,98 @@ impl SqliteStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    pub(super) async fn remove_membership(
+        &self,
+        project_id: &str,
+        user_id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM memberships WHERE project_id = ? AND user_id = ?")
+            .bind(project_id)
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn change_role(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE memberships SET role = ? WHERE project_id = ? AND user_id = ?")
+                .bind(role.as_str())
+                .bind(project_id)
+                .bind(user_id)
+                .execute(&self.write)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn access(
+        &self,
+        user_id: &str,
+        project_id: &str,
+    ) -> Result<Option<Access>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.credential_version AS credential_version, m.role AS member_role \
+             FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.project_id = ? \
+             WHERE u.id = ?",
+        )
+        .bind(project_id)
+        .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| access_from_row(&r)).transpose()
+    }
+
+    pub(super) async fn idempotency_key(
+        &self,
+        project_id: &str,
+        key: &str,
+        expired_before: i64,
+    ) -> Result<Option<StoredKey>, StoreError> {
+        let row = sqlx::query(
+            "SELECT fingerprint, response FROM idempotency_keys \
+             WHERE project_id = ? AND key = ? AND created_at >= ?",
+        )
+        .bind(project_id)
+        .bind(key)
+        .bind(expired_before)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(StoredKey {
+                fingerprint: r.try_get("fingerprint")?,
+                response: r.try_get("response")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Inserts through the group commit, with the key in the same transaction.
+    pub(super) async fn insert_lead_with_key(
+        &self,
+        lead: &Lead,
+        key: &KeyRecord,
+    ) -> Result<KeyedInsert, StoreError> {
+        self.creates
+            .insert_with_key(lead.clone(), Some(key.clone()))
+            .await
+    }
+
+    pub(super) async fn purge_idempotency_keys(
+        &self,
+        expired_before: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+            .bind(expired_before)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     pub(super) async fn role_of(
@@ -306,26 +457,28 @@ impl SqliteStore {
         user_id: &str,
         project_id: &str,
         id: &str,
-    ) -> Result<Option<(Role, Option<Lead>)>, StoreError> {
+    ) -> Result<Option<(Access, Option<Lead>)>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT m.role AS member_role, {LEAD_COLUMNS} FROM memberships m \
+            "SELECT u.credential_version AS credential_version, m.role AS member_role, \
+             {LEAD_COLUMNS} FROM users u \
+             LEFT JOIN memberships m ON m.user_id = u.id AND m.project_id = ? \
              LEFT JOIN leads l ON l.project_id = m.project_id AND l.id = ? \
-             WHERE m.project_id = ? AND m.user_id = ?"
+             WHERE u.id = ?"
         )))
-        .bind(id)
         .bind(project_id)
+        .bind(id)
         .bind(user_id)
         .fetch_optional(&self.read)
         .await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let role = parse_role(&row.try_get::<String, _>("member_role")?)?;
+        let access = access_from_row(&row)?;
         let lead = match row.try_get::<Option<String>, _>("id")? {
             Some(_) => Some(lead_from_row(&row)?),
             None => None,
         };
-        Ok(Some((role, lead)))
+        Ok(Some((access, lead)))
     }
 
     pub(super) async fn edit_lead(
@@ -476,7 +629,38 @@ fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         password_hash: row.try_get("password_hash")?,
+        credential_version: row.try_get("credential_version")?,
     })
+}
+
+fn access_from_row(row: &SqliteRow) -> Result<Access, StoreError> {
+    Ok(Access {
+        credential_version: row.try_get("credential_version")?,
+        role: row
+            .try_get::<Option<String>, _>("member_role")?
+            .map(|r| parse_role(&r))
+            .transpose()?,
+    })
+}
+
+/// How many of this build's migrations the database has not applied yet.
+async fn pending_migrations(pool: &SqlitePool) -> Result<usize, StoreError> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(pool)
+    .await?;
+    let applied: Vec<i64> = if exists {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .count())
 }
 
 fn parse_role(role: &str) -> Result<Role, StoreError> {
@@ -507,8 +691,8 @@ fn lead_from_row(row: &SqliteRow) -> Result<Lead, StoreError> {
         attributes,
         properties: properties.map(|Json(p)| p),
         created_by: row.try_get("created_by")?,
-        created_at: from_millis(row.try_get("created_at")?),
-        updated_at: from_millis(row.try_get("updated_at")?),
+        created_at: from_millis(row.try_get("created_at")?)?,
+        updated_at: from_millis(row.try_get("updated_at")?)?,
         version: row.try_get("version")?,
     })
 }

@@ -96,7 +96,7 @@ impl TestServer {
 
     /// A client without credentials.
     pub fn anonymous(&self) -> Client {
-        Client::new(&self.base)
+        Client::anonymous(&self.base)
     }
 }
 
