@@ -4983,7 +4983,12 @@ mod handlers {
         let run = async {
             let (parts, body) = request.into_parts();
             ::leads_api::runtime::no_query(&parts)?;
-            let body = ::leads_api::runtime::json_body(&parts, body, state.body_limit)
+            let body = ::leads_api::runtime::json_body(
+                    &parts,
+                    body,
+                    state.body_limit,
+                    super::BODY_SCHEMAS.get("signin"),
+                )
                 .await?;
             let response = state.api.signin(body).await;
             Ok::<_, ::leads_api::runtime::Rejection>(response.into_response())
@@ -5033,7 +5038,12 @@ mod handlers {
                 &parts,
                 &["Idempotency-Key"],
             )?;
-            let body = ::leads_api::runtime::json_body(&parts, body, state.body_limit)
+            let body = ::leads_api::runtime::json_body(
+                    &parts,
+                    body,
+                    state.body_limit,
+                    super::BODY_SCHEMAS.get("create_lead"),
+                )
                 .await?;
             let response = state.api.create_lead(principal, path, headers, body).await;
             Ok::<_, ::leads_api::runtime::Rejection>(response.into_response())
@@ -5100,7 +5110,12 @@ mod handlers {
                 )
                 .await?;
             ::leads_api::runtime::no_query(&parts)?;
-            let body = ::leads_api::runtime::json_body(&parts, body, state.body_limit)
+            let body = ::leads_api::runtime::json_body(
+                    &parts,
+                    body,
+                    state.body_limit,
+                    super::BODY_SCHEMAS.get("update_lead"),
+                )
                 .await?;
             let response = state.api.update_lead(principal, path, body).await;
             Ok::<_, ::leads_api::runtime::Rejection>(response.into_response())
@@ -5165,7 +5180,12 @@ mod handlers {
                 )
                 .await?;
             ::leads_api::runtime::no_query(&parts)?;
-            let body = ::leads_api::runtime::json_body(&parts, body, state.body_limit)
+            let body = ::leads_api::runtime::json_body(
+                    &parts,
+                    body,
+                    state.body_limit,
+                    super::BODY_SCHEMAS.get("add_lead_tags"),
+                )
                 .await?;
             let response = state.api.add_lead_tags(principal, path, body).await;
             Ok::<_, ::leads_api::runtime::Rejection>(response.into_response())
@@ -5209,7 +5229,12 @@ mod handlers {
                 )
                 .await?;
             ::leads_api::runtime::no_query(&parts)?;
-            let body = ::leads_api::runtime::json_body(&parts, body, state.body_limit)
+            let body = ::leads_api::runtime::json_body(
+                    &parts,
+                    body,
+                    state.body_limit,
+                    super::BODY_SCHEMAS.get("merge_lead_attributes"),
+                )
                 .await?;
             let response = state.api.merge_lead_attributes(principal, path, body).await;
             Ok::<_, ::leads_api::runtime::Rejection>(response.into_response())
@@ -5232,7 +5257,12 @@ mod handlers {
                 )
                 .await?;
             ::leads_api::runtime::no_query(&parts)?;
-            let body = ::leads_api::runtime::json_body(&parts, body, state.body_limit)
+            let body = ::leads_api::runtime::json_body(
+                    &parts,
+                    body,
+                    state.body_limit,
+                    super::BODY_SCHEMAS.get("add_lead_properties"),
+                )
                 .await?;
             let response = state.api.add_lead_properties(principal, path, body).await;
             Ok::<_, ::leads_api::runtime::Rejection>(response.into_response())
@@ -5255,7 +5285,12 @@ mod handlers {
                 )
                 .await?;
             ::leads_api::runtime::no_query(&parts)?;
-            let body = ::leads_api::runtime::json_body(&parts, body, state.body_limit)
+            let body = ::leads_api::runtime::json_body(
+                    &parts,
+                    body,
+                    state.body_limit,
+                    super::BODY_SCHEMAS.get("merge_lead_properties"),
+                )
                 .await?;
             let response = state.api.merge_lead_properties(principal, path, body).await;
             Ok::<_, ::leads_api::runtime::Rejection>(response.into_response())
@@ -5276,3 +5311,701 @@ async fn authenticate<A: LeadsApi + ?Sized>(
     }
     Ok(api.authenticate(credentials).await?)
 }
+/// The JSON Schemas of the request bodies, from the spec: each body is checked
+/// against its operation's before it is read into its model.
+static BODY_SCHEMAS: ::std::sync::LazyLock<::leads_api::runtime::BodySchemas> = ::std::sync::LazyLock::new(||
+::leads_api::runtime::BodySchemas::new(REQUEST_SCHEMAS));
+/// The document `BODY_SCHEMAS` compiles.
+const REQUEST_SCHEMAS: &str = r##"{
+  "definitions": {
+    "Direction": {
+      "description": "`1` ascending, `-1` descending.",
+      "enum": [
+        1,
+        -1
+      ],
+      "format": "int32",
+      "type": "integer"
+    },
+    "Error": {
+      "description": "The body of every error response.",
+      "properties": {
+        "msg": {
+          "description": "What went wrong, in words meant for the caller.",
+          "type": "string"
+        },
+        "success": {
+          "description": "Always `false`.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "msg",
+        "success"
+      ],
+      "type": "object"
+    },
+    "FreeForm": {
+      "additionalProperties": true,
+      "description": "A free-form JSON object; its keys and values are the caller's, and are kept as\nsent: any key, any value, U+0000 included.\n\n* Numbers are read as IEEE 754 double-precision values, as JavaScript reads them:\n  integers are kept exactly up to 64 bits, every other number as the nearest double\n  (and answered in its shortest form, e.g. `1.5e300`). A number beyond the range of\n  a double, such as `1e400`, answers 400.\n* Arrays and objects may nest at most 64 deep in a request body; deeper bodies\n  answer 400.\n* Strings must be valid Unicode: an escaped lone surrogate such as `\"\\ud800\"`\n  answers 400.\n",
+      "type": "object"
+    },
+    "IdempotencyKey": {
+      "description": "An idempotency key, 1 to 255 visible ASCII characters.",
+      "maxLength": 255,
+      "minLength": 1,
+      "pattern": "^[!-~]+$",
+      "type": "string"
+    },
+    "Lead": {
+      "description": "A lead of a project.",
+      "properties": {
+        "__v": {
+          "description": "The lead's revision: `0` when created, then one more with every change made\nthrough this API (update, merge, tags, soft delete).\n",
+          "minimum": 0.0,
+          "type": "integer"
+        },
+        "_id": {
+          "$ref": "#/definitions/ObjectId"
+        },
+        "attributes": {
+          "additionalProperties": true,
+          "description": "Free-form attributes, e.g. those collected by the chat widget.",
+          "type": "object"
+        },
+        "city": {
+          "description": "City.",
+          "type": "string"
+        },
+        "company": {
+          "description": "The lead's company.",
+          "type": "string"
+        },
+        "country": {
+          "description": "Country.",
+          "type": "string"
+        },
+        "createdAt": {
+          "description": "When the lead was created (ISO-8601, UTC).",
+          "format": "date-time",
+          "type": "string"
+        },
+        "createdBy": {
+          "description": "The id of the user who created the lead, or `system`.",
+          "type": "string"
+        },
+        "email": {
+          "description": "The lead's email address.",
+          "type": "string"
+        },
+        "fullname": {
+          "description": "The lead's full name.",
+          "type": "string"
+        },
+        "id_project": {
+          "$ref": "#/definitions/ObjectId"
+        },
+        "lead_id": {
+          "description": "The external id of the lead, e.g. the chat requester's id. Not unique.",
+          "type": "string"
+        },
+        "note": {
+          "description": "A free-text note about the lead.",
+          "type": "string"
+        },
+        "phone": {
+          "description": "The lead's phone number.",
+          "type": "string"
+        },
+        "properties": {
+          "additionalProperties": true,
+          "description": "Free-form properties, kept apart from `attributes`.",
+          "type": "object"
+        },
+        "region": {
+          "description": "Region, state or province.",
+          "type": "string"
+        },
+        "status": {
+          "$ref": "#/definitions/LeadStatus"
+        },
+        "streetAddress": {
+          "description": "Street and number.",
+          "type": "string"
+        },
+        "tags": {
+          "description": "The lead's tags, in the order they were added, without duplicates.",
+          "items": {
+            "type": "string"
+          },
+          "type": "array"
+        },
+        "updatedAt": {
+          "description": "When the lead last changed (ISO-8601, UTC).",
+          "format": "date-time",
+          "type": "string"
+        },
+        "zipcode": {
+          "description": "Postal code, kept as a string so that leading zeros survive.",
+          "type": "string"
+        }
+      },
+      "required": [
+        "__v",
+        "_id",
+        "attributes",
+        "createdAt",
+        "createdBy",
+        "id_project",
+        "lead_id",
+        "updatedAt"
+      ],
+      "type": "object"
+    },
+    "LeadCreate": {
+      "additionalProperties": false,
+      "description": "A new lead. Only `lead_id` is required. No field may be `null`: leave out a field\nthe lead does not have. Text fields may hold any Unicode character except U+0000,\nwhich storage cannot keep.\n",
+      "properties": {
+        "attributes": {
+          "additionalProperties": true,
+          "description": "Free-form attributes, following the rules of `FreeForm`.",
+          "type": "object"
+        },
+        "city": {
+          "description": "City.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "company": {
+          "description": "The lead's company.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "country": {
+          "description": "Country.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "email": {
+          "description": "The lead's email address.",
+          "maxLength": 320,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "fullname": {
+          "description": "The lead's full name.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "lead_id": {
+          "description": "The external id of the lead. Need not be unique.",
+          "maxLength": 255,
+          "minLength": 1,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "note": {
+          "description": "A free-text note about the lead.",
+          "maxLength": 4096,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "phone": {
+          "description": "The lead's phone number.",
+          "maxLength": 64,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "properties": {
+          "additionalProperties": true,
+          "description": "Free-form properties, following the rules of `FreeForm`.",
+          "type": "object"
+        },
+        "region": {
+          "description": "Region, state or province.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "streetAddress": {
+          "description": "Street and number.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "tags": {
+          "description": "Initial tags; duplicates are dropped, order is kept.",
+          "items": {
+            "$ref": "#/definitions/Tag"
+          },
+          "maxItems": 100,
+          "type": "array"
+        },
+        "zipcode": {
+          "description": "Postal code, as a string, so that leading zeros survive.",
+          "maxLength": 32,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        }
+      },
+      "required": [
+        "lead_id"
+      ],
+      "type": "object"
+    },
+    "LeadList": {
+      "description": "One page of leads.",
+      "properties": {
+        "count": {
+          "description": "How many leads match the filters, across all pages.",
+          "minimum": 0.0,
+          "type": "integer"
+        },
+        "leads": {
+          "description": "The leads of this page, in the requested order.",
+          "items": {
+            "$ref": "#/definitions/Lead"
+          },
+          "type": "array"
+        },
+        "perPage": {
+          "description": "The page size used, the effective `limit`.",
+          "format": "int32",
+          "minimum": 1.0,
+          "type": "integer"
+        }
+      },
+      "required": [
+        "count",
+        "leads",
+        "perPage"
+      ],
+      "type": "object"
+    },
+    "LeadStatus": {
+      "description": "The lead's status: `50` temporary, `100` normal, `1000` deleted (soft-deleted,\nrestorable).\n",
+      "enum": [
+        50,
+        100,
+        1000
+      ],
+      "format": "int32",
+      "type": "integer"
+    },
+    "LeadUpdate": {
+      "additionalProperties": false,
+      "description": "The changes to make. Every field is in one of three states:\n\n* left out: the field keeps its value;\n* `null`: the field is cleared: a text field becomes absent, `tags` and\n  `attributes` become empty;\n* a value: the field is set to it. `tags` and `attributes` replace the stored\n  values whole, so `[]` and `{}` empty them.\n\n`status` cannot be `null`, because a lead always has a status. Text fields may\nhold any Unicode character except U+0000, which storage cannot keep.\n",
+      "properties": {
+        "attributes": {
+          "additionalProperties": true,
+          "description": "The new attributes, replacing the old whole. `{}` and `null` remove every\nattribute. Values follow the rules of `FreeForm`.\n",
+          "type": [
+            "object",
+            "null"
+          ]
+        },
+        "city": {
+          "description": "City. `null` clears it.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "company": {
+          "description": "The lead's company. `null` clears it.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "country": {
+          "description": "Country. `null` clears it.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "email": {
+          "description": "The lead's email address. `null` clears it.",
+          "maxLength": 320,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "fullname": {
+          "description": "The lead's full name. `null` clears it.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "note": {
+          "description": "A free-text note about the lead. `null` clears it.",
+          "maxLength": 4096,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "phone": {
+          "description": "The lead's phone number. `null` clears it.",
+          "maxLength": 64,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "region": {
+          "description": "Region, state or province. `null` clears it.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "status": {
+          "$ref": "#/definitions/LeadStatus"
+        },
+        "streetAddress": {
+          "description": "Street and number. `null` clears it.",
+          "maxLength": 255,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "tags": {
+          "description": "The new tags, replacing the old; duplicates are dropped. `[]` and `null` remove\nevery tag.\n",
+          "items": {
+            "$ref": "#/definitions/Tag"
+          },
+          "maxItems": 100,
+          "type": [
+            "array",
+            "null"
+          ]
+        },
+        "zipcode": {
+          "description": "Postal code, as a string, so that leading zeros survive. `null` clears it.",
+          "maxLength": 32,
+          "pattern": "^[^\\u0000]*$",
+          "type": [
+            "string",
+            "null"
+          ]
+        }
+      },
+      "type": "object"
+    },
+    "Membership": {
+      "description": "A user's role in one project.",
+      "properties": {
+        "id_project": {
+          "$ref": "#/definitions/ObjectId"
+        },
+        "role": {
+          "$ref": "#/definitions/Role"
+        }
+      },
+      "required": [
+        "id_project",
+        "role"
+      ],
+      "type": "object"
+    },
+    "ObjectId": {
+      "description": "A MongoDB-style ObjectId, 24 lower-case hexadecimal characters.",
+      "maxLength": 24,
+      "minLength": 24,
+      "pattern": "^[0-9a-f]{24}$",
+      "type": "string"
+    },
+    "Role": {
+      "description": "A member's role in a project, lowest first: `guest`, `user`, `teammate`, `agent`,\n`supervisor`, `admin`, `owner`.\n",
+      "enum": [
+        "guest",
+        "user",
+        "teammate",
+        "agent",
+        "supervisor",
+        "admin",
+        "owner"
+      ],
+      "type": "string"
+    },
+    "SigninRequest": {
+      "additionalProperties": false,
+      "description": "The credentials to sign in with.",
+      "properties": {
+        "email": {
+          "description": "The user's email, matched case-insensitively.",
+          "maxLength": 320,
+          "minLength": 1,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "password": {
+          "description": "The user's password.",
+          "maxLength": 1024,
+          "minLength": 1,
+          "type": "string"
+        }
+      },
+      "required": [
+        "email",
+        "password"
+      ],
+      "type": "object"
+    },
+    "SigninResponse": {
+      "description": "A successful sign-in.",
+      "properties": {
+        "success": {
+          "description": "Always `true`.",
+          "type": "boolean"
+        },
+        "token": {
+          "description": "The token with its scheme word, `JWT <token>`, ready for the `Authorization` header.",
+          "type": "string"
+        },
+        "user": {
+          "$ref": "#/definitions/User"
+        }
+      },
+      "required": [
+        "success",
+        "token",
+        "user"
+      ],
+      "type": "object"
+    },
+    "SortField": {
+      "description": "A field that leads can be sorted by.",
+      "enum": [
+        "createdAt",
+        "updatedAt",
+        "fullname",
+        "email",
+        "lead_id"
+      ],
+      "type": "string"
+    },
+    "Tag": {
+      "description": "A tag, 1 to 100 characters. A tag cannot contain a comma (the CSV export joins tags\nwith commas) nor U+0000.\n",
+      "maxLength": 100,
+      "minLength": 1,
+      "pattern": "^[^,\\u0000]+$",
+      "type": "string"
+    },
+    "TagList": {
+      "description": "Tags to append, at least one.",
+      "items": {
+        "$ref": "#/definitions/Tag"
+      },
+      "maxItems": 100,
+      "minItems": 1,
+      "type": "array"
+    },
+    "User": {
+      "description": "A user account.",
+      "properties": {
+        "_id": {
+          "$ref": "#/definitions/ObjectId"
+        },
+        "email": {
+          "description": "The user's email.",
+          "type": "string"
+        },
+        "projects": {
+          "description": "The projects the user is a member of, with the role in each.",
+          "items": {
+            "$ref": "#/definitions/Membership"
+          },
+          "type": "array"
+        }
+      },
+      "required": [
+        "_id",
+        "email",
+        "projects"
+      ],
+      "type": "object"
+    }
+  },
+  "operations": {
+    "add_lead_properties": {
+      "body": {
+        "$ref": "#/definitions/FreeForm"
+      },
+      "query": {}
+    },
+    "add_lead_tags": {
+      "body": {
+        "$ref": "#/definitions/TagList"
+      },
+      "query": {}
+    },
+    "create_lead": {
+      "body": {
+        "$ref": "#/definitions/LeadCreate"
+      },
+      "query": {}
+    },
+    "delete_lead": {
+      "body": null,
+      "query": {}
+    },
+    "delete_lead_physically": {
+      "body": null,
+      "query": {}
+    },
+    "export_leads_csv": {
+      "body": null,
+      "query": {
+        "direction": {
+          "$ref": "#/definitions/Direction"
+        },
+        "email": {
+          "maxLength": 320,
+          "minLength": 1,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "full_text": {
+          "maxLength": 200,
+          "minLength": 1,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "sort": {
+          "$ref": "#/definitions/SortField"
+        },
+        "sortField": {
+          "$ref": "#/definitions/SortField"
+        },
+        "status": {
+          "$ref": "#/definitions/LeadStatus"
+        },
+        "tags": {
+          "items": {
+            "$ref": "#/definitions/Tag"
+          },
+          "maxItems": 20,
+          "type": "array"
+        },
+        "with_email": {
+          "type": "boolean"
+        },
+        "with_fullname": {
+          "type": "boolean"
+        }
+      }
+    },
+    "get_lead": {
+      "body": null,
+      "query": {}
+    },
+    "list_leads": {
+      "body": null,
+      "query": {
+        "direction": {
+          "$ref": "#/definitions/Direction"
+        },
+        "email": {
+          "maxLength": 320,
+          "minLength": 1,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "full_text": {
+          "maxLength": 200,
+          "minLength": 1,
+          "pattern": "^[^\\u0000]*$",
+          "type": "string"
+        },
+        "limit": {
+          "default": 40,
+          "format": "int32",
+          "maximum": 100.0,
+          "minimum": 1.0,
+          "type": "integer"
+        },
+        "page": {
+          "default": 0,
+          "format": "int32",
+          "maximum": 100000.0,
+          "minimum": 0.0,
+          "type": "integer"
+        },
+        "sort": {
+          "$ref": "#/definitions/SortField"
+        },
+        "sortField": {
+          "$ref": "#/definitions/SortField"
+        },
+        "status": {
+          "$ref": "#/definitions/LeadStatus"
+        },
+        "tags": {
+          "items": {
+            "$ref": "#/definitions/Tag"
+          },
+          "maxItems": 20,
+          "type": "array"
+        },
+        "with_email": {
+          "type": "boolean"
+        },
+        "with_fullname": {
+          "type": "boolean"
+        }
+      }
+    },
+    "merge_lead_attributes": {
+      "body": {
+        "$ref": "#/definitions/FreeForm"
+      },
+      "query": {}
+    },
+    "merge_lead_properties": {
+      "body": {
+        "$ref": "#/definitions/FreeForm"
+      },
+      "query": {}
+    },
+    "remove_lead_tag": {
+      "body": null,
+      "query": {}
+    },
+    "signin": {
+      "body": {
+        "$ref": "#/definitions/SigninRequest"
+      },
+      "query": {}
+    },
+    "update_lead": {
+      "body": {
+        "$ref": "#/definitions/LeadUpdate"
+      },
+      "query": {}
+    }
+  }
+}"##;

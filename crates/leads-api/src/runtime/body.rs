@@ -1,9 +1,11 @@
-//! JSON request bodies: content type, size limit, UTF-8, nesting depth, then the model.
+//! JSON request bodies: content type, size limit, UTF-8, nesting depth, the operation's
+//! schema, then the model.
 
 use axum::body::Body;
 use axum::http::{header, request::Parts};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use jsonschema::Validator;
 use serde::de::DeserializeOwned;
 
 use super::Rejection;
@@ -12,18 +14,19 @@ use super::Rejection;
 /// refused before they are parsed, so that no input can exhaust the stack.
 pub const MAX_JSON_DEPTH: usize = 64;
 
-/// A required JSON body.
+/// A required JSON body, checked against `schema` (the operation's, from the spec).
 pub async fn json_body<T: DeserializeOwned>(
     parts: &Parts,
     body: Body,
     limit: usize,
+    schema: Option<&Validator>,
 ) -> Result<T, Rejection> {
     check_content_type(parts)?;
     let bytes = read(parts, body, limit).await?;
     if bytes.is_empty() {
         return Err(Rejection::bad_request("a JSON request body is required"));
     }
-    parse(&bytes)
+    parse(&bytes, schema)
 }
 
 /// An optional JSON body: an empty body is `None`.
@@ -31,13 +34,14 @@ pub async fn optional_json_body<T: DeserializeOwned>(
     parts: &Parts,
     body: Body,
     limit: usize,
+    schema: Option<&Validator>,
 ) -> Result<Option<T>, Rejection> {
     let bytes = read(parts, body, limit).await?;
     if bytes.is_empty() {
         return Ok(None);
     }
     check_content_type(parts)?;
-    parse(&bytes).map(Some)
+    parse(&bytes, schema).map(Some)
 }
 
 fn check_content_type(parts: &Parts) -> Result<(), Rejection> {
@@ -69,7 +73,7 @@ async fn read(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Rejectio
     }
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Rejection> {
+fn parse<T: DeserializeOwned>(bytes: &[u8], schema: Option<&Validator>) -> Result<T, Rejection> {
     if std::str::from_utf8(bytes).is_err() {
         return Err(Rejection::bad_request(
             "the request body is not valid UTF-8",
@@ -80,11 +84,22 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Rejection> {
             "the request body nests arrays and objects more than {MAX_JSON_DEPTH} deep"
         )));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
-    deserializer
-        .end()
+    let Some(schema) = schema else {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
+        deserializer
+            .end()
+            .map_err(|error| Rejection::bad_request(format!("invalid JSON body: {error}")))?;
+        return Ok(value);
+    };
+    let document: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|error| Rejection::bad_request(format!("invalid JSON body: {error}")))?;
+    // The model's own message first (it names the field as the caller wrote it); the
+    // schema then refuses what serde would let through.
+    let value = serde_path_to_error::deserialize(&document).map_err(body_error)?;
+    if let Some(problem) = super::schemas::first_problem(schema, &document) {
+        return Err(Rejection::bad_request(problem));
+    }
     Ok(value)
 }
 

@@ -12,6 +12,7 @@ pub mod params;
 mod rejection;
 mod request;
 mod response;
+mod schemas;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ pub use fields::{not_null, ThreeState};
 pub use rejection::Rejection;
 pub use request::{headers, no_query, path_params, query};
 pub use response::{json, stream, ByteStream};
+pub use schemas::BodySchemas;
 
 /// The default request body limit, 1 MiB, as the spec documents for 413.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;

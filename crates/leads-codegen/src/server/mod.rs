@@ -48,7 +48,7 @@ pub fn generate(spec: &OpenAPI) -> Result<String, CodegenError> {
     let responses = responses_gen::tokens(&api);
     let auth = auth_gen::tokens(&api);
     let api_trait = trait_gen::tokens(&api);
-    let router = router_gen::tokens(&api);
+    let router = router_gen::tokens(&api, &crate::requests::generate(spec)?)?;
     let tokens = quote! {
         #types
         #params

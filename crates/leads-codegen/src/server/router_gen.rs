@@ -12,8 +12,9 @@ use super::names::ident;
 use super::params_gen::{path_struct, query_struct};
 use super::trait_gen::method_name;
 
-/// The `router` functions and their private handlers.
-pub fn tokens(api: &Api) -> TokenStream {
+/// The `router` functions and their private handlers; `request_schemas` is the document
+/// of `crate::requests`, whose body schemas the handlers check bodies against.
+pub fn tokens(api: &Api, request_schemas: &str) -> Result<TokenStream, crate::CodegenError> {
     let runtime = super::runtime();
     let api_trait = ident(super::TRAIT_NAME);
     let error = &api.error_type;
@@ -68,7 +69,13 @@ pub fn tokens(api: &Api) -> TokenStream {
             }
         });
     let body_limit_doc = " Serves the API, like [`router`], with a request body limit of `body_limit` bytes; a larger body is answered with 413.";
-    quote! {
+    let body_schemas = api
+        .operations
+        .iter()
+        .any(|op| op.body.is_some())
+        .then(|| body_schemas(request_schemas))
+        .transpose()?;
+    Ok(quote! {
         /// Serves every operation of the spec at its path, with the default request body
         /// limit of the runtime's `DEFAULT_BODY_LIMIT`, 1 MiB.
         ///
@@ -121,7 +128,30 @@ pub fn tokens(api: &Api) -> TokenStream {
         }
 
         #authenticate
-    }
+
+        #body_schemas
+    })
+}
+
+/// The request schemas as a raw string literal, compiled once, on first use.
+fn body_schemas(document: &str) -> Result<TokenStream, crate::CodegenError> {
+    let runtime = super::runtime();
+    // A raw string needs more `#` than any `"#…` run inside it.
+    let hashes = "#".repeat(
+        (1..)
+            .find(|n| !document.contains(&format!("\"{}", "#".repeat(*n))))
+            .unwrap_or(1),
+    );
+    let literal: syn::LitStr = syn::parse_str(&format!("r{hashes}\"{document}\"{hashes}"))?;
+    Ok(quote! {
+        /// The JSON Schemas of the request bodies, from the spec: each body is checked
+        /// against its operation's before it is read into its model.
+        static BODY_SCHEMAS: ::std::sync::LazyLock<#runtime::BodySchemas> =
+            ::std::sync::LazyLock::new(|| #runtime::BodySchemas::new(REQUEST_SCHEMAS));
+
+        /// The document `BODY_SCHEMAS` compiles.
+        const REQUEST_SCHEMAS: &str = #literal;
+    })
 }
 
 fn handler(api: &Api, operation: &Operation) -> TokenStream {
@@ -178,16 +208,17 @@ fn handler(api: &Api, operation: &Operation) -> TokenStream {
         });
         arguments.push(quote!(headers));
     }
+    let key = name.to_string();
     match &operation.body {
         Some(body) if body.required => {
             steps.push(quote! {
-                let body = #runtime::json_body(&parts, body, state.body_limit).await?;
+                let body = #runtime::json_body(&parts, body, state.body_limit, super::BODY_SCHEMAS.get(#key)).await?;
             });
             arguments.push(quote!(body));
         }
         Some(_) => {
             steps.push(quote! {
-                let body = #runtime::optional_json_body(&parts, body, state.body_limit).await?;
+                let body = #runtime::optional_json_body(&parts, body, state.body_limit, super::BODY_SCHEMAS.get(#key)).await?;
             });
             arguments.push(quote!(body));
         }
