@@ -11,6 +11,7 @@
 //! * exports stream rows from the database through a bounded channel.
 
 mod access;
+mod free_form;
 mod group_commit;
 mod model;
 mod object_id;

@@ -3,9 +3,9 @@
 //! Every caller value goes in as a bound parameter; only fixed SQL fragments chosen from
 //! closed enums are pasted into the text, so no filter value can act as an operator.
 
-use super::model::{JsonObject, Lead, LeadQuery, SortField, StatusFilter, STATUS_DELETED};
+use super::free_form;
+use super::model::{Lead, LeadQuery, SortField, StatusFilter, STATUS_DELETED};
 use super::text::query_words;
-use sqlx::types::Json;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// The SQL that differs between the backends.
@@ -31,8 +31,6 @@ where
     i32: Encode<'a, DB> + Type<DB>,
     i64: Encode<'a, DB> + Type<DB>,
     Tags: Encode<'a, DB> + Type<DB>,
-    Json<&'a JsonObject>: Encode<'a, DB> + Type<DB>,
-    Option<Json<&'a JsonObject>>: Encode<'a, DB> + Type<DB>,
 {
     let mut qb = QueryBuilder::new(
         "INSERT INTO leads (id, project_id, lead_id, fullname, email, phone, company, note, \
@@ -55,8 +53,8 @@ where
             .push_bind(&lead.country)
             .push_bind(tags(lead))
             .push_bind(lead.status)
-            .push_bind(Json(&lead.attributes))
-            .push_bind(lead.properties.as_ref().map(Json))
+            .push_bind(free_form::to_text(&lead.attributes))
+            .push_bind(free_form::to_optional_text(lead.properties.as_ref()))
             .push_bind(&lead.created_by)
             .push_bind(lead.created_at.timestamp_millis())
             .push_bind(lead.updated_at.timestamp_millis())

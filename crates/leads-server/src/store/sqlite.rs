@@ -7,12 +7,10 @@
 
 use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 use super::group_commit::GroupCommit;
-use super::model::{
-    JsonObject, Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User,
-};
+use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User};
 use super::query::{count_query, insert_leads, push_order, push_where, Dialect};
 use super::stream::spawn_rows;
-use super::{apply_edit, from_millis, new_object_id, now, StoreError, StoreOptions};
+use super::{apply_edit, free_form, from_millis, new_object_id, now, StoreError, StoreOptions};
 use futures::stream::{BoxStream, TryStreamExt};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -520,8 +518,8 @@ impl SqliteStore {
             .bind(&lead.country)
             .bind(Json(&lead.tags))
             .bind(lead.status)
-            .bind(Json(&lead.attributes))
-            .bind(lead.properties.as_ref().map(Json))
+            .bind(free_form::to_text(&lead.attributes))
+            .bind(free_form::to_optional_text(lead.properties.as_ref()))
             .bind(lead.updated_at.timestamp_millis())
             .bind(lead.version)
             .bind(lead.email_key())
@@ -670,8 +668,11 @@ fn parse_role(role: &str) -> Result<Role, StoreError> {
 
 fn lead_from_row(row: &SqliteRow) -> Result<Lead, StoreError> {
     let Json(tags): Json<Vec<String>> = row.try_get("tags")?;
-    let Json(attributes): Json<JsonObject> = row.try_get("attributes")?;
-    let properties: Option<Json<JsonObject>> = row.try_get("properties")?;
+    let attributes = free_form::from_text(row.try_get("attributes")?, "attributes")?;
+    let properties: Option<&str> = row.try_get("properties")?;
+    let properties = properties
+        .map(|text| free_form::from_text(text, "properties"))
+        .transpose()?;
     Ok(Lead {
         id: row.try_get("id")?,
         project_id: row.try_get("project_id")?,
@@ -689,7 +690,7 @@ fn lead_from_row(row: &SqliteRow) -> Result<Lead, StoreError> {
         tags,
         status: row.try_get("status")?,
         attributes,
-        properties: properties.map(|Json(p)| p),
+        properties,
         created_by: row.try_get("created_by")?,
         created_at: from_millis(row.try_get("created_at")?)?,
         updated_at: from_millis(row.try_get("updated_at")?)?,
