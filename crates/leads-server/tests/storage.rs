@@ -21,6 +21,7 @@ storage_suite!(
     removing_tags,
     concurrent_tag_appends_lose_nothing,
     merges_follow_json_merge_patch,
+    free_form_values_read_back_exactly,
     concurrent_merges_keep_every_key,
     soft_delete_and_restore,
     physical_delete,
@@ -317,6 +318,44 @@ async fn concurrent_tag_appends_lose_nothing(store: Store) {
         assert!(lead.tags.contains(&format!("t{i}")));
     }
     assert_eq!(lead.version, 24);
+}
+
+/// Whatever the API accepts in a free-form object is stored and read back as sent: NUL
+/// and control characters in strings, the limits of a double, the largest integers.
+async fn free_form_values_read_back_exactly(store: Store) {
+    let p = project(&store).await;
+    let hard = object(json!({
+        "nul": "a\u{0}b",
+        "controls": "\u{1}\u{7f}\t",
+        "max": f64::MAX,
+        "min": -f64::MAX,
+        "tiny": 5e-324,
+        "long": 1.154_899_197_811_476_4e289,
+        "u64": u64::MAX,
+        "i64": i64::MIN,
+        "deep": {"a": {"b": {"c": [1, "漢字😀", null]}}},
+    }));
+    let mut new = new_lead("hard");
+    new.attributes = hard.clone();
+    new.properties = Some(hard.clone());
+    let lead = create(&store, &p, new).await;
+    let read = store.get_lead(&p, &lead.id).await.unwrap().unwrap();
+    assert_eq!(read.attributes, hard);
+    assert_eq!(read.properties, Some(hard.clone()));
+    let merged = edit(
+        &store,
+        &p,
+        &lead.id,
+        LeadEdit::MergeProperties(object(json!({"more": f64::MAX, "nul": "\u{0}"}))),
+    )
+    .await;
+    assert_eq!(merged.properties.as_ref().unwrap()["more"], json!(f64::MAX));
+    let listed = store
+        .list_leads(&p, &LeadQuery::default(), 0, 40)
+        .await
+        .expect("the list reads every lead");
+    assert_eq!(listed.leads.len(), 1);
+    assert_eq!(listed.leads[0].attributes, hard);
 }
 
 async fn merges_follow_json_merge_patch(store: Store) {
