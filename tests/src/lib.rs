@@ -105,18 +105,41 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The backends to run on here: SQLite always, PostgreSQL when configured. A suite
-    /// that skips PostgreSQL says so on stderr.
+    /// The backends to run on here: SQLite always, PostgreSQL when [`POSTGRES_ENV`] is set.
+    /// For tools that loop over backends; a test suite uses [`on_each_backend!`], which
+    /// shows a PostgreSQL run that cannot happen as ignored.
     pub fn available() -> Vec<Backend> {
         if std::env::var(POSTGRES_ENV).is_ok_and(|url| !url.is_empty()) {
             vec![Backend::Sqlite, Backend::Postgres]
         } else {
-            eprintln!(
-                "note: {POSTGRES_ENV} is not set; the PostgreSQL runs of this suite are skipped"
-            );
             vec![Backend::Sqlite]
         }
     }
+}
+
+/// Declares the tests `SUITE::on_sqlite` and `SUITE::on_postgres`, each calling
+/// `async fn SUITE(backend: Backend)`. The PostgreSQL one is `#[ignore]`d, with the reason,
+/// when `LEADS_TEST_POSTGRES_URL` was not set at build time, so a run without PostgreSQL
+/// counts it as ignored rather than passed.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($suite:ident) => {
+        mod $suite {
+            #[tokio::test(flavor = "multi_thread")]
+            async fn on_sqlite() {
+                super::$suite($crate::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            #[cfg_attr(
+                not(leads_postgres_tests),
+                ignore = "set LEADS_TEST_POSTGRES_URL to run against PostgreSQL"
+            )]
+            async fn on_postgres() {
+                super::$suite($crate::Backend::Postgres).await;
+            }
+        }
+    };
 }
 
 /// A database for one test, removed when dropped.

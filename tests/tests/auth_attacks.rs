@@ -125,153 +125,150 @@ fn attacks(world: &World) -> Vec<(&'static str, String)> {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_attack_gets_401_and_reaches_no_handler() {
-    for backend in Backend::available() {
-        let database = Database::create(backend).expect("a database");
-        let world = seed_world(&database).expect("seeded");
-        let server =
-            Server::start(&database, &["--jwt-secret", SECRET]).expect("the server starts");
-        let http = reqwest::Client::new();
-        let create = format!("{}/{}/leads", server.base_url, world.project);
+leads_e2e_tests::on_each_backend!(every_attack_gets_401_and_reaches_no_handler);
 
-        // The forged tokens are signed correctly where that matters: the genuine one works.
-        let genuine = sign(
-            SECRET.as_bytes(),
-            &json!({"alg": "HS256", "typ": "JWT"}),
-            &json!({"sub": world.agent.id, "iat": now(), "exp": now() + 3600}),
-        );
+async fn every_attack_gets_401_and_reaches_no_handler(backend: Backend) {
+    let database = Database::create(backend).expect("a database");
+    let world = seed_world(&database).expect("seeded");
+    let server = Server::start(&database, &["--jwt-secret", SECRET]).expect("the server starts");
+    let http = reqwest::Client::new();
+    let create = format!("{}/{}/leads", server.base_url, world.project);
+
+    // The forged tokens are signed correctly where that matters: the genuine one works.
+    let genuine = sign(
+        SECRET.as_bytes(),
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &json!({"sub": world.agent.id, "iat": now(), "exp": now() + 3600}),
+    );
+    let answer = http
+        .get(&create)
+        .header("authorization", format!("JWT {genuine}"))
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(
+        answer.status(),
+        200,
+        "{backend:?}: a genuine token is accepted"
+    );
+
+    for (name, header) in attacks(&world) {
         let answer = http
-            .get(&create)
-            .header("authorization", format!("JWT {genuine}"))
+            .post(&create)
+            .header("authorization", &header)
+            .json(&json!({"lead_id": format!("attack {name}")}))
             .send()
             .await
             .expect("the server answers");
-        assert_eq!(
-            answer.status(),
-            200,
-            "{backend:?}: a genuine token is accepted"
+        assert_eq!(answer.status(), 401, "{backend:?}: {name} must get 401");
+        assert!(
+            answer.headers().get("www-authenticate").is_some(),
+            "{backend:?}: {name}: 401 without WWW-Authenticate"
         );
+        let body: Value = answer.json().await.expect("a JSON error body");
+        assert_eq!(body["success"], json!(false), "{backend:?}: {name}: {body}");
+        assert!(
+            body["msg"].as_str().is_some_and(|m| !m.is_empty()),
+            "{backend:?}: {name}: {body}"
+        );
+    }
 
-        for (name, header) in attacks(&world) {
-            let answer = http
-                .post(&create)
-                .header("authorization", &header)
-                .json(&json!({"lead_id": format!("attack {name}")}))
-                .send()
-                .await
-                .expect("the server answers");
-            assert_eq!(answer.status(), 401, "{backend:?}: {name} must get 401");
-            assert!(
-                answer.headers().get("www-authenticate").is_some(),
-                "{backend:?}: {name}: 401 without WWW-Authenticate"
-            );
-            let body: Value = answer.json().await.expect("a JSON error body");
-            assert_eq!(body["success"], json!(false), "{backend:?}: {name}: {body}");
-            assert!(
-                body["msg"].as_str().is_some_and(|m| !m.is_empty()),
-                "{backend:?}: {name}: {body}"
-            );
-        }
+    let listed: Value = http
+        .get(&create)
+        .basic_auth(&world.agent.email, Some(&world.agent.password))
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a list");
+    assert_eq!(
+        listed["count"],
+        json!(0),
+        "{backend:?}: an attack created a lead: {listed}"
+    );
+}
 
-        let listed: Value = http
-            .get(&create)
+leads_e2e_tests::on_each_backend!(
+    a_correct_password_after_wrong_ones_still_works_and_wrong_ones_never_do
+);
+
+async fn a_correct_password_after_wrong_ones_still_works_and_wrong_ones_never_do(backend: Backend) {
+    let database = Database::create(backend).expect("a database");
+    let world = seed_world(&database).expect("seeded");
+    let server = Server::start(&database, &[]).expect("the server starts");
+    let http = reqwest::Client::new();
+    let url = format!("{}/{}/leads", server.base_url, world.project);
+    // Alternate right and wrong: a cache of verified credentials must never answer
+    // for a wrong password, even just after the right one was accepted.
+    for round in 0..5 {
+        let right = http
+            .get(&url)
             .basic_auth(&world.agent.email, Some(&world.agent.password))
             .send()
             .await
-            .expect("the server answers")
-            .json()
+            .expect("answers");
+        assert_eq!(right.status(), 200, "{backend:?}: round {round}");
+        let wrong = http
+            .get(&url)
+            .basic_auth(
+                &world.agent.email,
+                Some(format!("{}x", world.agent.password)),
+            )
+            .send()
             .await
-            .expect("a list");
+            .expect("answers");
+        assert_eq!(wrong.status(), 401, "{backend:?}: round {round}");
+        let upper = http
+            .get(&url)
+            .basic_auth(
+                world.agent.email.to_uppercase(),
+                Some(&world.agent.password),
+            )
+            .send()
+            .await
+            .expect("answers");
         assert_eq!(
-            listed["count"],
-            json!(0),
-            "{backend:?}: an attack created a lead: {listed}"
+            upper.status(),
+            200,
+            "{backend:?}: emails match case-insensitively"
         );
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_correct_password_after_wrong_ones_still_works_and_wrong_ones_never_do() {
-    for backend in Backend::available() {
-        let database = Database::create(backend).expect("a database");
-        let world = seed_world(&database).expect("seeded");
-        let server = Server::start(&database, &[]).expect("the server starts");
-        let http = reqwest::Client::new();
-        let url = format!("{}/{}/leads", server.base_url, world.project);
-        // Alternate right and wrong: a cache of verified credentials must never answer
-        // for a wrong password, even just after the right one was accepted.
-        for round in 0..5 {
-            let right = http
-                .get(&url)
-                .basic_auth(&world.agent.email, Some(&world.agent.password))
-                .send()
-                .await
-                .expect("answers");
-            assert_eq!(right.status(), 200, "{backend:?}: round {round}");
-            let wrong = http
-                .get(&url)
-                .basic_auth(
-                    &world.agent.email,
-                    Some(format!("{}x", world.agent.password)),
-                )
-                .send()
-                .await
-                .expect("answers");
-            assert_eq!(wrong.status(), 401, "{backend:?}: round {round}");
-            let upper = http
-                .get(&url)
-                .basic_auth(
-                    world.agent.email.to_uppercase(),
-                    Some(&world.agent.password),
-                )
-                .send()
-                .await
-                .expect("answers");
-            assert_eq!(
-                upper.status(),
-                200,
-                "{backend:?}: emails match case-insensitively"
-            );
-        }
-    }
-}
+leads_e2e_tests::on_each_backend!(credentials_of_users_outside_the_project_get_403);
 
-#[tokio::test(flavor = "multi_thread")]
-async fn credentials_of_users_outside_the_project_get_403() {
-    for backend in Backend::available() {
-        let database = Database::create(backend).expect("a database");
-        let world = seed_world(&database).expect("seeded");
-        let server =
-            Server::start(&database, &["--jwt-secret", SECRET]).expect("the server starts");
-        let http = reqwest::Client::new();
-        let url = format!("{}/{}/leads", server.base_url, world.project);
-        let token = sign(
-            SECRET.as_bytes(),
-            &json!({"alg": "HS256", "typ": "JWT"}),
-            &json!({"sub": world.outsider.id, "iat": now(), "exp": now() + 3600}),
-        );
-        for (name, header) in [
-            ("JWT", format!("JWT {token}")),
-            ("Bearer", format!("Bearer {token}")),
-            (
-                "Basic",
-                format!(
-                    "Basic {}",
-                    STANDARD.encode(format!(
-                        "{}:{}",
-                        world.outsider.email, world.outsider.password
-                    ))
-                ),
+async fn credentials_of_users_outside_the_project_get_403(backend: Backend) {
+    let database = Database::create(backend).expect("a database");
+    let world = seed_world(&database).expect("seeded");
+    let server = Server::start(&database, &["--jwt-secret", SECRET]).expect("the server starts");
+    let http = reqwest::Client::new();
+    let url = format!("{}/{}/leads", server.base_url, world.project);
+    let token = sign(
+        SECRET.as_bytes(),
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &json!({"sub": world.outsider.id, "iat": now(), "exp": now() + 3600}),
+    );
+    for (name, header) in [
+        ("JWT", format!("JWT {token}")),
+        ("Bearer", format!("Bearer {token}")),
+        (
+            "Basic",
+            format!(
+                "Basic {}",
+                STANDARD.encode(format!(
+                    "{}:{}",
+                    world.outsider.email, world.outsider.password
+                ))
             ),
-        ] {
-            let answer = http
-                .get(&url)
-                .header("authorization", header)
-                .send()
-                .await
-                .expect("answers");
-            assert_eq!(answer.status(), 403, "{backend:?}: an outsider with {name}");
-        }
+        ),
+    ] {
+        let answer = http
+            .get(&url)
+            .header("authorization", header)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(answer.status(), 403, "{backend:?}: an outsider with {name}");
     }
 }

@@ -77,181 +77,190 @@ async fn target(backend: Backend, database: &Database, server: &Server) -> Targe
     target
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn oversized_nested_and_malformed_bodies_are_rejected() {
-    for backend in Backend::available() {
-        let database = Database::create(backend).expect("a database");
-        let server = Server::start(&database, &[]).expect("the server starts");
-        let t = target(backend, &database, &server).await;
-        let create = t.leads();
+leads_e2e_tests::on_each_backend!(oversized_nested_and_malformed_bodies_are_rejected);
 
-        let ten_mb = format!(
-            "{{\"lead_id\":\"x\",\"note\":\"{}\"}}",
-            "a".repeat(10 * 1024 * 1024)
-        );
-        t.expect_error(
-            "a 10 MB body",
-            t.http
-                .post(&create)
-                .header("content-type", "application/json")
-                .body(ten_mb),
-            &[413],
-        )
-        .await;
+async fn oversized_nested_and_malformed_bodies_are_rejected(backend: Backend) {
+    let database = Database::create(backend).expect("a database");
+    let server = Server::start(&database, &[]).expect("the server starts");
+    let t = target(backend, &database, &server).await;
+    let create = t.leads();
 
-        let depth = 5_000;
-        let nested = format!(
-            "{}{}",
-            "{\"a\":".repeat(depth),
-            "1".to_owned() + &"}".repeat(depth)
-        );
-        let lead_id = {
-            let (_, lead) = t
-                .send(t.http.post(&create).json(&json!({"lead_id": "n"})))
-                .await;
-            lead["_id"].as_str().expect("an id").to_owned()
-        };
-        t.expect_error(
-            "deeply nested JSON",
-            t.http
-                .patch(format!("{create}/{lead_id}/attributes"))
-                .header("content-type", "application/json")
-                .body(nested),
-            &[400],
-        )
-        .await;
-        t.expect_error(
-            "a non-UTF-8 body",
-            t.http
-                .post(&create)
-                .header("content-type", "application/json")
-                .body(vec![b'{', b'"', b'l', 0xff, 0xfe, b'"', b':', b'1', b'}']),
-            &[400],
-        )
-        .await;
-        t.expect_error(
-            "a wrong content type",
-            t.http
-                .post(&create)
-                .header("content-type", "text/plain")
-                .body("lead_id=1"),
-            &[400, 415],
-        )
-        .await;
-        t.expect_error(
-            "no content type",
-            t.http.post(&create).body("{\"lead_id\":\"1\"}"),
-            &[400, 415],
-        )
-        .await;
-        t.expect_error(
-            "a JSON array for an object",
-            t.http.post(&create).json(&json!([1, 2])),
-            &[400],
-        )
-        .await;
-        t.expect_error(
-            "an integer where a string is expected",
-            t.http.post(&create).json(&json!({"lead_id": 12})),
-            &[400],
-        )
-        .await;
-        assert_still_up(&t).await;
-    }
-}
+    let ten_mb = format!(
+        "{{\"lead_id\":\"x\",\"note\":\"{}\"}}",
+        "a".repeat(10 * 1024 * 1024)
+    );
+    t.expect_error(
+        "a 10 MB body",
+        t.http
+            .post(&create)
+            .header("content-type", "application/json")
+            .body(ten_mb),
+        &[413],
+    )
+    .await;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn bad_parameters_are_rejected() {
-    for backend in Backend::available() {
-        let database = Database::create(backend).expect("a database");
-        let server = Server::start(&database, &[]).expect("the server starts");
-        let t = target(backend, &database, &server).await;
-        for query in [
-            "limit=0",
-            "limit=101",
-            "limit=-1",
-            "limit=99999999999999999999",
-            "page=-1",
-            "page=100001",
-            "page=99999999999999999999",
-            "page=abc",
-            "sortField=password",
-            "sort=__proto__",
-            "sortField=createdAt&sort=email",
-            "direction=0",
-            "direction=asc; DROP TABLE leads",
-            "status=7",
-            "with_email=maybe",
-        ] {
-            t.expect_error(query, t.http.get(format!("{}?{query}", t.leads())), &[400])
-                .await;
-        }
-        for id in [
-            "not-an-id",
-            "5c81593adf767b0017d1aa6",
-            "5C81593ADF767B0017D1AA66",
-            "%00",
-            "'; --",
-        ] {
-            t.expect_error(
-                &format!("the id {id}"),
-                t.http.get(format!("{}/{id}", t.leads())),
-                &[400, 404],
-            )
+    let depth = 5_000;
+    let nested = format!(
+        "{}{}",
+        "{\"a\":".repeat(depth),
+        "1".to_owned() + &"}".repeat(depth)
+    );
+    let lead_id = {
+        let (_, lead) = t
+            .send(t.http.post(&create).json(&json!({"lead_id": "n"})))
             .await;
-        }
-        assert_still_up(&t).await;
-    }
+        lead["_id"].as_str().expect("an id").to_owned()
+    };
+    t.expect_error(
+        "deeply nested JSON",
+        t.http
+            .patch(format!("{create}/{lead_id}/attributes"))
+            .header("content-type", "application/json")
+            .body(nested),
+        &[400],
+    )
+    .await;
+    t.expect_error(
+        "a non-UTF-8 body",
+        t.http
+            .post(&create)
+            .header("content-type", "application/json")
+            .body(vec![b'{', b'"', b'l', 0xff, 0xfe, b'"', b':', b'1', b'}']),
+        &[400],
+    )
+    .await;
+    t.expect_error(
+        "a wrong content type",
+        t.http
+            .post(&create)
+            .header("content-type", "text/plain")
+            .body("lead_id=1"),
+        &[400],
+    )
+    .await;
+    t.expect_error(
+        "no content type",
+        t.http.post(&create).body("{\"lead_id\":\"1\"}"),
+        &[400],
+    )
+    .await;
+    t.expect_error(
+        "a JSON array for an object",
+        t.http.post(&create).json(&json!([1, 2])),
+        &[400],
+    )
+    .await;
+    t.expect_error(
+        "an integer where a string is expected",
+        t.http.post(&create).json(&json!({"lead_id": 12})),
+        &[400],
+    )
+    .await;
+    assert_still_up(&t).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn injection_shapes_are_taken_literally_or_rejected() {
-    for backend in Backend::available() {
-        let database = Database::create(backend).expect("a database");
-        let server = Server::start(&database, &[]).expect("the server starts");
-        let t = target(backend, &database, &server).await;
-        for query in [
-            "status[$gte]=0",
-            "status[$ne]=100",
-            "email[$ne]=",
-            "email[$regex]=.*",
-            "email=' OR '1'='1",
-            "email=%25",
-            "email=live%40e2e.test' --",
-            "full_text=' OR 1=1 --",
-            "full_text=\" OR \"\"=\"",
-            "full_text=*",
-            "full_text=live OR gone",
-            "full_text=NEAR(live gone)",
-            "full_text=%25",
-            "tags=' OR 1=1 --",
-            "tags[$exists]=true",
-            "tags=%25",
-        ] {
-            let (status, body) = t.send(t.http.get(format!("{}?{query}", t.leads()))).await;
-            assert!(
-                status == 200 || status == 400,
-                "{backend:?} {query}: status {status}: {body}"
-            );
-            if status == 200 {
-                let leads = body["leads"].as_array().expect("a list");
-                assert!(
-                    leads.iter().all(|lead| lead["status"] != json!(1000)),
-                    "{backend:?} {query}: a deleted lead leaked: {body}"
-                );
-                // Only the literal word `live` may match, and only in full_text.
-                for lead in leads {
-                    assert!(
-                        query.starts_with("full_text") && lead["lead_id"] == json!("live"),
-                        "{backend:?} {query} matched {lead} by interpretation, not literally"
-                    );
-                }
-            } else {
-                assert_eq!(body["success"], json!(false), "{backend:?} {query}: {body}");
-            }
-        }
-        assert_still_up(&t).await;
+leads_e2e_tests::on_each_backend!(bad_parameters_are_rejected);
+
+async fn bad_parameters_are_rejected(backend: Backend) {
+    let database = Database::create(backend).expect("a database");
+    let server = Server::start(&database, &[]).expect("the server starts");
+    let t = target(backend, &database, &server).await;
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=-1",
+        "limit=99999999999999999999",
+        "page=-1",
+        "page=100001",
+        "page=99999999999999999999",
+        "page=abc",
+        "sortField=password",
+        "sort=__proto__",
+        "direction=0",
+        "direction=asc; DROP TABLE leads",
+        "status=7",
+        "with_email=maybe",
+    ] {
+        t.expect_error(query, t.http.get(format!("{}?{query}", t.leads())), &[400])
+            .await;
     }
+    for id in [
+        "not-an-id",
+        "5c81593adf767b0017d1aa6",
+        "5C81593ADF767B0017D1AA66",
+        "%00",
+        "'; --",
+    ] {
+        t.expect_error(
+            &format!("the id {id}"),
+            t.http.get(format!("{}/{id}", t.leads())),
+            &[400],
+        )
+        .await;
+    }
+    assert_still_up(&t).await;
+}
+
+leads_e2e_tests::on_each_backend!(injection_shapes_are_taken_literally_or_rejected);
+
+async fn injection_shapes_are_taken_literally_or_rejected(backend: Backend) {
+    let database = Database::create(backend).expect("a database");
+    let server = Server::start(&database, &[]).expect("the server starts");
+    let t = target(backend, &database, &server).await;
+    // The positive control: the literal word matches, so a filter that matched
+    // nothing, or everything, would fail below.
+    let (status, body) = t
+        .send(t.http.get(format!("{}?full_text=live", t.leads())))
+        .await;
+    assert_eq!(status, 200, "{backend:?}: {body}");
+    let matched: Vec<_> = body["leads"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|l| l["lead_id"].clone())
+        .collect();
+    assert_eq!(matched, vec![json!("live")], "{backend:?}: full_text=live");
+    for query in [
+        "status[$gte]=0",
+        "status[$ne]=100",
+        "email[$ne]=",
+        "email[$regex]=.*",
+        "email=' OR '1'='1",
+        "email=%25",
+        "email=live%40e2e.test' --",
+        "full_text=' OR 1=1 --",
+        "full_text=\" OR \"\"=\"",
+        "full_text=*",
+        "full_text=live OR gone",
+        "full_text=NEAR(live gone)",
+        "full_text=%25",
+        "tags=' OR 1=1 --",
+        "tags[$exists]=true",
+        "tags=%25",
+    ] {
+        let (status, body) = t.send(t.http.get(format!("{}?{query}", t.leads()))).await;
+        assert!(
+            status == 200 || status == 400,
+            "{backend:?} {query}: status {status}: {body}"
+        );
+        if status == 200 {
+            let leads = body["leads"].as_array().expect("a list");
+            assert!(
+                leads.iter().all(|lead| lead["status"] != json!(1000)),
+                "{backend:?} {query}: a deleted lead leaked: {body}"
+            );
+            // Only the literal word `live` may match, and only in full_text.
+            for lead in leads {
+                assert!(
+                    query.starts_with("full_text") && lead["lead_id"] == json!("live"),
+                    "{backend:?} {query} matched {lead} by interpretation, not literally"
+                );
+            }
+        } else {
+            assert_eq!(body["success"], json!(false), "{backend:?} {query}: {body}");
+        }
+    }
+    assert_still_up(&t).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

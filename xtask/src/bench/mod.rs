@@ -150,7 +150,14 @@ async fn server(
     ceiling: &Measurement,
     report: &mut Report,
 ) -> Result<(), XtaskError> {
-    for backend in Backend::available() {
+    let backends = Backend::available();
+    if !backends.contains(&Backend::Postgres) {
+        eprintln!(
+            "bench: {} is not set; PostgreSQL is not measured",
+            leads_e2e_tests::POSTGRES_ENV
+        );
+    }
+    for backend in backends {
         let sqlite = backend == Backend::Sqlite;
         let sustained = sqlite.then_some(SUSTAINED_SHARE);
         let outcome = scenarios::run(backend, settings, sustained, report).await?;
