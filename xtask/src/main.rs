@@ -57,8 +57,9 @@ enum Task {
         /// The generator's seed; the default makes runs reproducible.
         #[arg(long, default_value_t = contract::fuzz::DEFAULT_SEED)]
         seed: u64,
-        /// Stop after this many seconds.
-        #[arg(long, default_value_t = 60)]
+        /// Stop after this many seconds; operations that did not get their cases by then
+        /// fail the run, by name.
+        #[arg(long, default_value_t = 180)]
         time_limit: u64,
         /// Requests per operation at most.
         #[arg(long, default_value_t = 40)]

@@ -32,6 +32,13 @@ pub enum Problem {
     Contract(crate::contract::Failure),
     /// A generated request got an answer the spec does not allow.
     Fuzz(crate::contract::fuzz::FuzzFailure),
+    /// The fuzzer's time limit ended its run before every operation had its cases.
+    FuzzCutShort {
+        /// Which target it ran against.
+        target: String,
+        /// Each operation cut short, with the cases it got.
+        unfinished: Vec<(String, usize)>,
+    },
     /// A released baseline could not be read.
     Baseline {
         /// The baseline file.
@@ -53,6 +60,7 @@ impl Problem {
             Problem::TypeDrift(_) => "type-drift",
             Problem::Contract(_) => "contract",
             Problem::Fuzz(_) => "fuzz",
+            Problem::FuzzCutShort { .. } => "fuzz-cut-short",
         }
     }
 
@@ -77,6 +85,7 @@ impl Problem {
                     failure.pointer, failure.operation
                 )
             }
+            Problem::FuzzCutShort { .. } => "openapi/leads.yaml#/paths".to_owned(),
             Problem::Contract(failure) => format!(
                 "openapi/leads.yaml{}/responses/{} ({}, {})",
                 failure.pointer, failure.expected, failure.operation, failure.case
@@ -101,6 +110,17 @@ impl Problem {
             Problem::Fuzz(failure) => {
                 format!("{}; minimal request: {}", failure.detail, failure.curl)
             }
+            Problem::FuzzCutShort { target, unfinished } => {
+                let operations: Vec<String> = unfinished
+                    .iter()
+                    .map(|(operation, cases)| format!("{operation} ({cases} cases)"))
+                    .collect();
+                format!(
+                    "the fuzz time limit ended the run on {target} before these operations had \
+                     their cases: {}",
+                    operations.join(", ")
+                )
+            }
         }
     }
 
@@ -117,6 +137,10 @@ impl Problem {
             Problem::Fuzz(_) => {
                 "replay the curl line against the server, fix the handler or the spec; \
                  `cargo xtask fuzz --seed <seed>` reproduces the run"
+            }
+            Problem::FuzzCutShort { .. } => {
+                "raise the time limit (`cargo xtask fuzz --time-limit`), or find what made the \
+                 server slow"
             }
             Problem::Contract(_) => {
                 "make the server answer as the spec documents (`cargo xtask contract` re-checks), \

@@ -7,10 +7,11 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::http::Method;
 use serde_json::{json, Value};
 use xtask::contract::fuzz::Budget;
 use xtask::contract::reference::ReferenceServer;
-use xtask::contract::{run_cases, run_fuzz, spec_index, Exchange, Mutation, Report};
+use xtask::contract::{run_cases, run_fuzz, spec_index, Exchange, Fault, Mutation, Report};
 
 fn rewrite_json(exchange: &mut Exchange, edit: impl FnOnce(&mut Value)) {
     if let Ok(mut body) = serde_json::from_slice::<Value>(&exchange.body) {
@@ -19,19 +20,38 @@ fn rewrite_json(exchange: &mut Exchange, edit: impl FnOnce(&mut Value)) {
     }
 }
 
-/// A fault: what it breaks, and what the report must then say.
-struct Fault {
+/// A response-side fault.
+fn response(mutation: Mutation) -> Fault {
+    Fault::from(mutation)
+}
+
+/// A request-side fault: the server does `rewrite` instead of what was asked.
+fn request(rewrite: impl Fn(&mut Method, &mut String) + Send + Sync + 'static) -> Fault {
+    Fault {
+        request: Some(Arc::new(rewrite)),
+        response: None,
+    }
+}
+
+/// The path of `/{project}/leads/{id}` itself, without a suffix or a query.
+fn is_lead_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    parts.len() == 3 && parts[1] == "leads" && parts[2].len() == 24 && !path.contains('?')
+}
+
+/// A seeded fault: what it breaks, and what the report must then say.
+struct Seeded {
     name: &'static str,
-    mutation: Mutation,
+    fault: Fault,
     operation: &'static str,
     words: &'static str,
 }
 
-fn faults() -> Vec<Fault> {
+fn faults() -> Vec<Seeded> {
     vec![
-        Fault {
+        Seeded {
             name: "a wrong status",
-            mutation: Arc::new(|method, path, exchange| {
+            fault: response(Arc::new(|method, path, exchange| {
                 if method == "GET"
                     && path.contains("/leads/")
                     && exchange.status == 200
@@ -39,26 +59,26 @@ fn faults() -> Vec<Fault> {
                 {
                     exchange.status = 202;
                 }
-            }),
+            })),
             operation: "getLead",
             words: "status 202 is not documented",
         },
-        Fault {
+        Seeded {
             name: "a missing field",
-            mutation: Arc::new(|_, _, exchange| {
+            fault: response(Arc::new(|_, _, exchange| {
                 rewrite_json(exchange, |body| {
                     if let Some(lead) = body.as_object_mut().filter(|b| b.contains_key("lead_id")) {
                         lead.remove("createdAt");
                     }
                 });
-            }),
+            })),
             // Every lead answer lacks it; the first operation to answer one is create.
             operation: "createLead",
             words: "createdAt",
         },
-        Fault {
+        Seeded {
             name: "a leaked cross-project read",
-            mutation: Arc::new(|method, _, exchange| {
+            fault: response(Arc::new(|method, _, exchange| {
                 // A 404 for a well-formed lead id becomes the lead: the object-level
                 // authorization flaw of the original service.
                 if method == "GET" && exchange.status == 404 {
@@ -73,38 +93,82 @@ fn faults() -> Vec<Fault> {
                         .to_string(),
                     );
                 }
-            }),
+            })),
             operation: "getLead",
             words: "status 200 where 404 was expected",
         },
-        Fault {
+        Seeded {
             name: "a string where the spec says integer",
-            mutation: Arc::new(|_, _, exchange| {
+            fault: response(Arc::new(|_, _, exchange| {
                 rewrite_json(exchange, |body| {
                     if let Some(count) = body.get("count").cloned() {
                         body["count"] = json!(count.to_string());
                     }
                 });
-            }),
+            })),
             operation: "listLeads",
             words: "/count",
         },
-        Fault {
+        Seeded {
             name: "a 401 without WWW-Authenticate",
-            mutation: Arc::new(|_, _, exchange| exchange.www_authenticate = None),
+            fault: response(Arc::new(|_, _, exchange| exchange.www_authenticate = None)),
             operation: "listLeads",
             words: "WWW-Authenticate",
         },
-        Fault {
+        Seeded {
             name: "a plain-text error",
-            mutation: Arc::new(|_, _, exchange| {
+            fault: response(Arc::new(|_, _, exchange| {
                 if exchange.status == 404 {
                     exchange.content_type = Some("text/plain".to_owned());
                     exchange.body = Bytes::from_static(b"Object not found.");
                 }
-            }),
+            })),
             operation: "getLead",
             words: "content type `text/plain`",
+        },
+        Seeded {
+            name: "an update that answers 200 and stores nothing",
+            fault: request(|method, path| {
+                if *method == Method::PUT && is_lead_path(path) {
+                    *method = Method::GET;
+                }
+            }),
+            operation: "updateLead",
+            words: "not what the operation promises",
+        },
+        Seeded {
+            name: "an ignored filter",
+            fault: request(|method, path| {
+                if *method == Method::GET && path.contains("with_email=") {
+                    *path = path.replace("with_email=", "ignored=");
+                }
+            }),
+            operation: "listLeads",
+            words: "where exactly",
+        },
+        Seeded {
+            name: "a soft delete that leaves the lead in the default list",
+            fault: request(|method, path| {
+                if *method == Method::DELETE && is_lead_path(path) {
+                    *method = Method::GET;
+                }
+            }),
+            operation: "listLeads",
+            words: "where exactly [] match",
+        },
+        Seeded {
+            name: "a count off by one",
+            fault: response(Arc::new(|method, path, exchange| {
+                if method == "GET" && path.contains("/leads?") {
+                    rewrite_json(exchange, |body| {
+                        if let Some(count) = body["count"].as_u64() {
+                            body["count"] = json!(count + 1);
+                        }
+                    });
+                }
+            })),
+            operation: "listLeads",
+            words: "`count` is",
         },
     ]
 }
@@ -120,7 +184,8 @@ fn summary(report: &Report) -> String {
 
 #[test]
 fn every_seeded_server_fault_is_caught_where_it_is() {
-    let server = ReferenceServer::start().expect("the reference server starts");
+    let server = ReferenceServer::start(leads_e2e_tests::Backend::Sqlite)
+        .expect("the reference server starts");
     let spec = spec_index().expect("the spec loads");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
 
@@ -144,7 +209,7 @@ fn every_seeded_server_fault_is_caught_where_it_is() {
                 &spec,
                 &server.base_url,
                 server.fixture.clone(),
-                Some(fault.mutation.clone()),
+                Some(fault.fault.clone()),
             ))
             .expect("the contract runs");
         let caught = report.failures.iter().any(|failure| {
@@ -165,7 +230,8 @@ fn every_seeded_server_fault_is_caught_where_it_is() {
 
 #[test]
 fn the_fuzzer_reports_a_server_error_as_a_minimal_curl_line() {
-    let server = ReferenceServer::start().expect("the reference server starts");
+    let server = ReferenceServer::start(leads_e2e_tests::Backend::Sqlite)
+        .expect("the reference server starts");
     let spec = spec_index().expect("the spec loads");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     // The fuzzer talks to the server directly; put the fault in a proxy of its own.
@@ -173,7 +239,7 @@ fn the_fuzzer_reports_a_server_error_as_a_minimal_curl_line() {
         .block_on(xtask::contract::Proxy::start(
             &server.base_url,
             Some(Arc::new(|_, path: &str, exchange: &mut Exchange| {
-                if exchange.status == 400 && path.contains("limit=") {
+                if exchange.status == 200 && path.contains("limit=") {
                     exchange.status = 500;
                 }
             })),
@@ -206,4 +272,45 @@ fn the_fuzzer_reports_a_server_error_as_a_minimal_curl_line() {
         "shrinking leaves only the offending parameter: {}",
         failure.curl
     );
+}
+
+#[test]
+fn a_fuzz_run_cut_short_by_its_time_limit_fails_and_names_what_it_missed() {
+    let server = ReferenceServer::start(leads_e2e_tests::Backend::Sqlite)
+        .expect("the reference server starts");
+    let spec = spec_index().expect("the spec loads");
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let budget = Budget {
+        time_limit: std::time::Duration::ZERO,
+        ..Budget::default()
+    };
+    let report = runtime.block_on(run_fuzz(
+        &spec,
+        &server.base_url,
+        server.fixture.clone(),
+        budget,
+    ));
+    assert!(report.timed_out);
+    let missed: Vec<&str> = report
+        .unfinished
+        .iter()
+        .map(|(op, _)| op.as_str())
+        .collect();
+    for operation in spec.operation_ids() {
+        assert!(
+            missed.contains(&operation),
+            "{operation} is not named among {missed:?}"
+        );
+    }
+    let outcome = xtask::contract::Outcome {
+        runs: vec![xtask::contract::Run {
+            target: "the reference server on SQLite".to_owned(),
+            contract: None,
+            fuzz: Some(report),
+        }],
+    };
+    let problems = outcome.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let line = problems[0].to_string();
+    assert!(line.contains("updateLead (0 cases)"), "{line}");
 }

@@ -4,7 +4,10 @@
 //! refuses to build (a bad id, an unknown field, broken JSON) go out raw. Either way they
 //! pass the recording proxy, and every response is checked against the spec: a documented
 //! status, the documented content type, a body the schema accepts, the `Error` body on
-//! errors and `WWW-Authenticate` on 401.
+//! errors and `WWW-Authenticate` on 401. Then the `state` checks read back what the writes
+//! stored, and what each filter selects.
+
+mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -261,6 +264,7 @@ impl<'a> Runner<'a> {
         self.by_id(&lead).await;
         self.mutations(&lead).await;
         self.cross_project(&lead).await;
+        self.state().await;
         self.coverage();
         self.report
     }

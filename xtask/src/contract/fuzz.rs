@@ -37,7 +37,7 @@ impl Default for Budget {
         Self {
             seed: DEFAULT_SEED,
             cases_per_operation: 40,
-            time_limit: Duration::from_secs(60),
+            time_limit: Duration::from_secs(180),
         }
     }
 }
@@ -83,6 +83,9 @@ pub struct FuzzReport {
     pub failures: Vec<FuzzFailure>,
     /// Whether the time limit cut the run short.
     pub timed_out: bool,
+    /// When it did: each operation that did not get its full case budget, with the cases
+    /// it got.
+    pub unfinished: Vec<(String, usize)>,
 }
 
 /// Generates values from OpenAPI 3.0 schemas.
@@ -143,10 +146,12 @@ impl Generator<'_> {
         if schema.get("additionalProperties") == Some(&json!(true)) {
             for _ in 0..self.rng.random_range(0..3) {
                 let key = format!("k{}", self.rng.random_range(0..100));
-                let value = match self.rng.random_range(0..4) {
+                let value = match self.rng.random_range(0..6) {
                     0 => json!(self.rng.random_range(-5..500)),
                     1 => json!(self.rng.random_bool(0.5)),
                     2 => json!({"nested": "value"}),
+                    3 => json!(self.rng.random_range(-1e300..1e300)),
+                    4 => hard_free_form_value(self.rng.random_range(0..12)),
                     _ => json!("text"),
                 };
                 out.insert(key, value);
@@ -171,7 +176,8 @@ impl Generator<'_> {
         }
         const ALPHABET: &[char] = &[
             'a', 'b', 'c', 'x', 'y', 'z', 'A', 'Q', '0', '7', ' ', '-', '_', '.', '@', 'é', '\'',
-            '"', '%', '$', '{', ';', 'ß', '漢',
+            '"', '%', '$', '{', ';', 'ß', '漢', '😀', '\u{0}', '\u{1}', '\t', '\n', '\u{7f}',
+            '\u{fffd}',
         ];
         let len = self.rng.random_range(min.max(1)..=max.max(min.max(1)));
         let mut text: String = (0..len)
@@ -180,7 +186,7 @@ impl Generator<'_> {
         // The spec's patterns exclude characters (a comma in tags, U+0000 everywhere):
         // keep the text only if the pattern, read by a validator, accepts it.
         if !pattern.is_empty() && !matches_pattern(pattern, &text) {
-            text = text.replace(',', ";");
+            text = text.replace([',', '\u{0}'], ";");
             if !matches_pattern(pattern, &text) {
                 text = "a".repeat(min.max(1));
             }
@@ -189,6 +195,57 @@ impl Generator<'_> {
             text = "a".repeat(min);
         }
         text
+    }
+}
+
+/// The fields of a lead that a write stores and a read must give back unchanged.
+const STORED_FIELDS: &[&str] = &[
+    "lead_id",
+    "fullname",
+    "email",
+    "phone",
+    "company",
+    "note",
+    "street_address",
+    "city",
+    "region",
+    "zipcode",
+    "country",
+    "tags",
+    "status",
+    "attributes",
+    "properties",
+];
+
+/// Tags compare as sets: a create keeps each tag once.
+fn same_tags(sent: &Value, kept: &Value) -> bool {
+    let set = |v: &Value| -> std::collections::BTreeSet<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    set(sent) == set(kept)
+}
+
+/// Values a free-form object may carry that storage finds hard: the limits of a double,
+/// the largest integers, NUL and control characters, long multi-byte text and nesting.
+fn hard_free_form_value(pick: usize) -> Value {
+    match pick {
+        0 => json!(f64::MAX),
+        1 => json!(-f64::MAX),
+        2 => json!(f64::MIN_POSITIVE),
+        3 => json!(5e-324),
+        4 => json!(1.154_899_197_811_476_4e289),
+        5 => json!(u64::MAX),
+        6 => json!(i64::MIN),
+        7 => json!("nul \u{0} inside"),
+        8 => json!("controls \u{1}\u{7}\u{1b}\t\r\n\u{7f}"),
+        9 => json!("漢字😀".repeat(500)),
+        10 => json!(""),
+        _ => (0..40).fold(json!("deep"), |inner, _| json!({"d": inner})),
     }
 }
 
@@ -551,61 +608,141 @@ impl<'a> Fuzzer<'a> {
                 request.broken
             ));
         }
+        if request.valid && success && request.method != "DELETE" {
+            return self.read_back(request, &body).await;
+        }
         None
     }
 
-    /// Fuzzes every operation within `budget`.
+    /// After a write that answered a lead: reads the lead again, which must equal the
+    /// answer, and, for a create, hold every field the request sent, exactly.
+    async fn read_back(&mut self, request: &FuzzRequest, answer: &[u8]) -> Option<String> {
+        if request.method == "GET" {
+            return None;
+        }
+        let answered: Value = serde_json::from_slice(answer).ok()?;
+        let id = answered.get("_id").and_then(Value::as_str)?;
+        let project = request.path.get("project_id")?;
+        let url = format!("{}/{project}/leads/{id}", self.base_url);
+        let value = self.auth.header_value().ok()?;
+        self.report.requests += 1;
+        let read = self
+            .http
+            .get(url)
+            .header("authorization", value)
+            .send()
+            .await;
+        let read = match read {
+            Ok(response) if response.status() == 200 => response.json::<Value>().await.ok()?,
+            Ok(response) => {
+                return Some(format!(
+                    "a write answered 200, then reading the lead back got {}",
+                    response.status()
+                ))
+            }
+            Err(e) => return Some(format!("no answer to the read back: {e}")),
+        };
+        for field in STORED_FIELDS {
+            if answered.get(field) != read.get(field) {
+                return Some(format!(
+                    "read back differs from the write's answer in `{field}`: answered {}, stored {}",
+                    answered.get(field).unwrap_or(&Value::Null),
+                    read.get(field).unwrap_or(&Value::Null)
+                ));
+            }
+        }
+        if request.operation == "createLead" {
+            let sent: Value = serde_json::from_str(request.body.as_deref()?).ok()?;
+            for (field, value) in sent.as_object()? {
+                let kept = read.get(field);
+                let empty = value.as_array().is_some_and(Vec::is_empty)
+                    || value.as_object().is_some_and(Map::is_empty);
+                let same = match (field.as_str(), kept) {
+                    ("tags", Some(kept)) => same_tags(value, kept),
+                    (_, None) => empty,
+                    (_, Some(kept)) => kept == value,
+                };
+                if !same {
+                    return Some(format!(
+                        "the created lead's `{field}` reads back as {} where {value} was sent",
+                        kept.unwrap_or(&Value::Null)
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// Fuzzes every operation within `budget`, a case of each in turn, so that a time limit
+    /// cuts every operation short alike rather than starving the last ones. An operation
+    /// stops at its first failure. Operations that did not get their full case budget in
+    /// time are reported in `unfinished`.
     pub async fn run(mut self, budget: Budget) -> FuzzReport {
         let started = Instant::now();
         let mut generator = Generator {
             rng: StdRng::seed_from_u64(budget.seed),
             spec: self.spec,
         };
-        let operations: Vec<String> = self.spec.operation_ids().map(str::to_owned).collect();
-        'operations: for operation in operations {
-            let Some(documented) = self.spec.operation(&operation) else {
-                continue;
-            };
-            let mut fixture_path = BTreeMap::new();
-            fixture_path.insert("project_id".to_owned(), self.fixture.project.clone());
-            for case in 0..budget.cases_per_operation {
+        let mut pending: Vec<String> = self.spec.operation_ids().map(str::to_owned).collect();
+        let mut cases = 0;
+        while cases < budget.cases_per_operation && !pending.is_empty() {
+            let mut failed = Vec::new();
+            for operation in &pending {
                 if started.elapsed() > budget.time_limit {
                     self.report.timed_out = true;
-                    break 'operations;
+                    self.report.unfinished = pending
+                        .iter()
+                        .filter(|op| !failed.contains(*op))
+                        .map(|op| (op.clone(), cases))
+                        .collect();
+                    return self.report;
                 }
-                let lead = self.fresh_lead().await;
-                if let Some(lead) = lead {
-                    fixture_path.insert("id".to_owned(), lead);
-                }
-                let factory = RequestFactory {
-                    operation: &operation,
-                    documented,
-                    fixture_path: fixture_path.clone(),
-                };
-                let mut request = if case % 2 == 0 {
-                    factory.valid(&mut generator)
-                } else {
-                    factory.invalid(&mut generator)
-                };
-                if operation == "signin" && request.valid {
-                    if let Some((email, password)) = &self.fixture.signin {
-                        request.body =
-                            Some(json!({"email": email, "password": password}).to_string());
-                    }
-                }
-                if let Some(detail) = self.judge(&request).await {
-                    let (minimal, detail) = self.shrink(request, detail).await;
-                    self.report.failures.push(FuzzFailure {
-                        operation: operation.clone(),
-                        pointer: documented.pointer.clone(),
-                        detail,
-                        curl: self.curl(&minimal),
-                    });
-                    continue 'operations;
+                if self.case(&mut generator, operation, cases).await {
+                    failed.push(operation.clone());
                 }
             }
+            pending.retain(|op| !failed.contains(op));
+            cases += 1;
         }
         self.report
+    }
+
+    /// Sends case number `case` of `operation`; true when it failed (and was reported).
+    async fn case(&mut self, generator: &mut Generator<'_>, operation: &str, case: usize) -> bool {
+        let Some(documented) = self.spec.operation(operation) else {
+            return false;
+        };
+        let mut fixture_path = BTreeMap::new();
+        fixture_path.insert("project_id".to_owned(), self.fixture.project.clone());
+        if let Some(lead) = self.fresh_lead().await {
+            fixture_path.insert("id".to_owned(), lead);
+        }
+        let factory = RequestFactory {
+            operation,
+            documented,
+            fixture_path,
+        };
+        let mut request = if case.is_multiple_of(2) {
+            factory.valid(generator)
+        } else {
+            factory.invalid(generator)
+        };
+        if operation == "signin" && request.valid {
+            if let Some((email, password)) = &self.fixture.signin {
+                request.body = Some(json!({"email": email, "password": password}).to_string());
+            }
+        }
+        let Some(detail) = self.judge(&request).await else {
+            return false;
+        };
+        let (minimal, detail) = self.shrink(request, detail).await;
+        self.report.failures.push(FuzzFailure {
+            operation: operation.to_owned(),
+            pointer: documented.pointer.clone(),
+            detail,
+            curl: self.curl(&minimal),
+        });
+        true
     }
 
     /// A new lead to aim id operations at, so deletions never starve later cases.

@@ -2,7 +2,8 @@
 //!
 //! Without `--base-url` the reference server is built, seeded with an owner, an agent, a
 //! member below agent and a member of another project, and started on a temporary SQLite
-//! database. With `--base-url` the cases run against a deployment someone else runs, as the
+//! database, and on a fresh PostgreSQL database when `LEADS_TEST_POSTGRES_URL` is set: a
+//! difference between the backends is a failure of one of them. With `--base-url` the cases run against a deployment someone else runs, as the
 //! given caller; cases that need a fixture it lacks are skipped, and say so.
 
 pub mod cases;
@@ -14,9 +15,11 @@ pub mod spec;
 use leads_client::Auth;
 use serde_json::Value;
 
+use leads_e2e_tests::{Backend, POSTGRES_ENV};
+
 use crate::{project, Problem, XtaskError};
 pub use cases::{Failure, Fixture, Report};
-pub use proxy::{Exchange, Mutation, Proxy};
+pub use proxy::{Exchange, Fault, Mutation, Proxy, Rewrite};
 pub use spec::SpecIndex;
 
 /// Where the contract runs.
@@ -51,9 +54,9 @@ pub async fn run_cases(
     spec: &SpecIndex,
     upstream: &str,
     fixture: Fixture,
-    mutation: Option<Mutation>,
+    fault: Option<Fault>,
 ) -> Result<Report, XtaskError> {
-    let proxy = Proxy::start(upstream, mutation)
+    let proxy = Proxy::start_with(upstream, fault.unwrap_or_default())
         .await
         .map_err(|e| XtaskError::Reference(format!("cannot start the recording proxy: {e}")))?;
     Ok(cases::Runner::new(spec, &proxy, fixture).run().await)
@@ -115,24 +118,57 @@ pub struct Plan {
     pub fuzz: Option<fuzz::Budget>,
 }
 
-/// Everything a run found.
-#[derive(Debug, Default)]
-pub struct Outcome {
+/// What one target answered: the reference server on one backend, or a deployment.
+#[derive(Debug)]
+pub struct Run {
+    /// Which target, e.g. `the reference server on PostgreSQL`.
+    pub target: String,
     /// The contract's report, if it ran.
     pub contract: Option<Report>,
     /// The fuzzer's report, if it ran.
     pub fuzz: Option<fuzz::FuzzReport>,
 }
 
+/// Everything a run found, per target.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// One run per target.
+    pub runs: Vec<Run>,
+}
+
 impl Outcome {
-    /// Every failure as a problem.
+    /// Every failure as a problem, naming its target when there are several; a fuzz run
+    /// cut short by its time limit is one too.
     pub fn problems(&self) -> Vec<Problem> {
-        let mut all: Vec<Problem> = self.contract.iter().flat_map(problems).collect();
-        all.extend(
-            self.fuzz
-                .iter()
-                .flat_map(|report| report.failures.iter().cloned().map(Problem::Fuzz)),
-        );
+        let several = self.runs.len() > 1;
+        let mut all = Vec::new();
+        for run in &self.runs {
+            let on = |detail: &str| {
+                if several {
+                    format!("on {}: {detail}", run.target)
+                } else {
+                    detail.to_owned()
+                }
+            };
+            for failure in run.contract.iter().flat_map(|r| r.failures.iter()) {
+                let mut failure = failure.clone();
+                failure.detail = on(&failure.detail);
+                all.push(Problem::Contract(failure));
+            }
+            if let Some(report) = &run.fuzz {
+                for failure in &report.failures {
+                    let mut failure = failure.clone();
+                    failure.detail = on(&failure.detail);
+                    all.push(Problem::Fuzz(failure));
+                }
+                if !report.unfinished.is_empty() {
+                    all.push(Problem::FuzzCutShort {
+                        target: run.target.clone(),
+                        unfinished: report.unfinished.clone(),
+                    });
+                }
+            }
+        }
         all
     }
 }
@@ -145,53 +181,88 @@ fn runtime() -> Result<tokio::runtime::Runtime, XtaskError> {
         .map_err(|e| XtaskError::Reference(format!("cannot start a runtime: {e}")))
 }
 
-/// Runs `plan` against the target `options` name: a deployment, or the reference server.
+/// Runs `plan` against the target `options` name: a deployment, or the reference server on
+/// SQLite and, when `LEADS_TEST_POSTGRES_URL` is set, on PostgreSQL too.
 pub fn execute(options: &Options, plan: Plan) -> Result<Outcome, XtaskError> {
     let runtime = runtime()?;
     let spec = spec_index()?;
-    let server;
-    let (base_url, fixture) = match &options.base_url {
-        Some(base_url) => (base_url.clone(), fixture_from(options)?),
-        None => {
-            server = reference::ReferenceServer::start()?;
-            (server.base_url.clone(), server.fixture.clone())
-        }
-    };
     let mut outcome = Outcome::default();
-    if plan.contract {
-        let report = runtime.block_on(run_cases(&spec, &base_url, fixture.clone(), None))?;
-        outcome.contract = Some(report);
+    if let Some(base_url) = &options.base_url {
+        let fixture = fixture_from(options)?;
+        let run = runtime.block_on(run_plan(&spec, base_url, fixture, plan, base_url.clone()))?;
+        outcome.runs.push(run);
+        return Ok(outcome);
     }
-    if let Some(budget) = plan.fuzz {
-        outcome.fuzz = Some(runtime.block_on(run_fuzz(&spec, &base_url, fixture, budget)));
+    let backends = Backend::available();
+    if !backends.contains(&Backend::Postgres) {
+        eprintln!("contract: {POSTGRES_ENV} is not set; the reference server runs on SQLite only");
+    }
+    for backend in backends {
+        let server = reference::ReferenceServer::start(backend)?;
+        let target = format!("the reference server on {}", reference::name(backend));
+        let run = runtime.block_on(run_plan(
+            &spec,
+            &server.base_url,
+            server.fixture.clone(),
+            plan,
+            target,
+        ))?;
+        outcome.runs.push(run);
     }
     Ok(outcome)
 }
 
-/// Prints what a run found, with a summary per part.
+async fn run_plan(
+    spec: &SpecIndex,
+    base_url: &str,
+    fixture: Fixture,
+    plan: Plan,
+    target: String,
+) -> Result<Run, XtaskError> {
+    let contract = if plan.contract {
+        Some(run_cases(spec, base_url, fixture.clone(), None).await?)
+    } else {
+        None
+    };
+    let fuzz = match plan.fuzz {
+        Some(budget) => Some(run_fuzz(spec, base_url, fixture, budget).await),
+        None => None,
+    };
+    Ok(Run {
+        target,
+        contract,
+        fuzz,
+    })
+}
+
+/// Prints what a run found, with a summary per part and target.
 pub fn print(outcome: &Outcome) {
-    if let Some(report) = &outcome.contract {
-        for skipped in &report.skipped {
-            eprintln!("skipped: {skipped}");
+    for run in &outcome.runs {
+        if let Some(report) = &run.contract {
+            for skipped in &report.skipped {
+                eprintln!("skipped on {}: {skipped}", run.target);
+            }
+            eprintln!(
+                "contract on {}: {} cases, {} (operation, status) pairs reached, {} failure(s)",
+                run.target,
+                report.cases,
+                report.covered.len(),
+                report.failures.len()
+            );
         }
-        eprintln!(
-            "contract: {} cases, {} (operation, status) pairs reached, {} failure(s)",
-            report.cases,
-            report.covered.len(),
-            report.failures.len()
-        );
-    }
-    if let Some(report) = &outcome.fuzz {
-        let cut = if report.timed_out {
-            " (time limit reached)"
-        } else {
-            ""
-        };
-        eprintln!(
-            "fuzz: {} requests, {} failure(s){cut}",
-            report.requests,
-            report.failures.len()
-        );
+        if let Some(report) = &run.fuzz {
+            let cut = if report.timed_out {
+                " (time limit reached)"
+            } else {
+                ""
+            };
+            eprintln!(
+                "fuzz on {}: {} requests, {} failure(s){cut}",
+                run.target,
+                report.requests,
+                report.failures.len()
+            );
+        }
     }
 }
 

@@ -31,6 +31,29 @@ pub struct Exchange {
 /// Rewrites a response before the client sees it: a seeded fault of the server.
 pub type Mutation = Arc<dyn Fn(&Method, &str, &mut Exchange) + Send + Sync>;
 
+/// Rewrites a request's method and path (with its query) before it is forwarded: a seeded
+/// fault of the server that does something other than what was asked, e.g. a write that
+/// stores nothing.
+pub type Rewrite = Arc<dyn Fn(&mut Method, &mut String) + Send + Sync>;
+
+/// A seeded fault: a rewrite of the request, of the response, or both.
+#[derive(Clone, Default)]
+pub struct Fault {
+    /// Applied to the request before it is forwarded.
+    pub request: Option<Rewrite>,
+    /// Applied to the response before the client sees it.
+    pub response: Option<Mutation>,
+}
+
+impl From<Mutation> for Fault {
+    fn from(response: Mutation) -> Self {
+        Self {
+            request: None,
+            response: Some(response),
+        }
+    }
+}
+
 /// A running proxy.
 #[derive(Clone)]
 pub struct Proxy {
@@ -50,6 +73,11 @@ impl std::fmt::Debug for Proxy {
 impl Proxy {
     /// Starts a proxy on 127.0.0.1:0 in front of `upstream`, e.g. `http://127.0.0.1:3000/v1`.
     pub async fn start(upstream: &str, mutation: Option<Mutation>) -> std::io::Result<Self> {
+        Self::start_with(upstream, mutation.map(Fault::from).unwrap_or_default()).await
+    }
+
+    /// Starts a proxy like [`Proxy::start`], with a fault on either side.
+    pub async fn start_with(upstream: &str, fault: Fault) -> std::io::Result<Self> {
         let exchanges = Arc::new(Mutex::new(Vec::new()));
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
@@ -59,7 +87,7 @@ impl Proxy {
             upstream: upstream.trim_end_matches('/').to_owned(),
             http,
             exchanges: exchanges.clone(),
-            mutation,
+            fault,
         };
         let app = axum::Router::new()
             .fallback(move |method, uri, headers, body| {
@@ -90,15 +118,19 @@ struct Forward {
     upstream: String,
     http: reqwest::Client,
     exchanges: Arc<Mutex<Vec<Exchange>>>,
-    mutation: Option<Mutation>,
+    fault: Fault,
 }
 
 impl Forward {
     async fn forward(&self, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-        let path_and_query = uri
+        let mut path_and_query = uri
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_default();
+        let mut method = method;
+        if let Some(rewrite) = &self.fault.request {
+            rewrite(&mut method, &mut path_and_query);
+        }
         let mut request = self
             .http
             .request(method.clone(), format!("{}{path_and_query}", self.upstream))
@@ -139,7 +171,7 @@ impl Forward {
                 body: Bytes::from(format!("the server did not answer: {e}")),
             },
         };
-        if let Some(mutation) = &self.mutation {
+        if let Some(mutation) = &self.fault.response {
             mutation(&method, &path_and_query, &mut exchange);
         }
         self.exchanges

@@ -1,5 +1,5 @@
 //! The reference server as a contract target: built, seeded and started on a temporary
-//! SQLite database on 127.0.0.1, port 0, and stopped when dropped.
+//! database of either backend on 127.0.0.1, port 0, and stopped when dropped.
 //!
 //! The end-to-end harness (`leads-e2e-tests`) does the work, through the `leads-server`
 //! binary's own commands (`admin …`, `serve`), so the target is exactly what a user runs.
@@ -28,8 +28,8 @@ fn harness(error: leads_e2e_tests::HarnessError) -> XtaskError {
 impl ReferenceServer {
     /// Builds, seeds and starts the reference server: an owner, an agent and a member below
     /// agent in one project, and the owner of another project.
-    pub fn start() -> Result<Self, XtaskError> {
-        let database = Database::create(Backend::Sqlite).map_err(harness)?;
+    pub fn start(backend: Backend) -> Result<Self, XtaskError> {
+        let database = Database::create(backend).map_err(harness)?;
         let world = seed_world(&database).map_err(harness)?;
         let server = Server::start(&database, &[]).map_err(harness)?;
         let fixture = Fixture {
@@ -46,5 +46,13 @@ impl ReferenceServer {
             _server: server,
             _database: database,
         })
+    }
+}
+
+/// The backend's name, for reports.
+pub fn name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
     }
 }
