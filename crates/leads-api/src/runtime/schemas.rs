@@ -51,15 +51,28 @@ impl BodySchemas {
     }
 }
 
+/// The longest message a rejection quotes; the validator's message repeats the offending
+/// value, which can be most of a 1 MiB body.
+const MAX_MESSAGE: usize = 300;
+
 /// The first way `body` breaks `schema`, as the rejection's message.
 pub(crate) fn first_problem(schema: &Validator, body: &Value) -> Option<String> {
     schema.iter_errors(body).next().map(|error| {
         let path = error.instance_path().to_string();
-        if path.is_empty() {
+        let mut message = if path.is_empty() {
             format!("invalid JSON body: {error}")
         } else {
             format!("invalid JSON body at `{path}`: {error}")
+        };
+        if message.len() > MAX_MESSAGE {
+            let mut end = MAX_MESSAGE;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push('…');
         }
+        message
     })
 }
 
@@ -91,5 +104,13 @@ mod tests {
         assert!(array.contains("not of type \"object\""), "{array}");
         let tag = first_problem(update, &json!({"tags": ["a,b"]})).expect("a bad tag");
         assert!(tag.contains("`/tags/0`"), "{tag}");
+        let huge = json!(vec!["漢"; 100_000]);
+        let long = first_problem(update, &huge).expect("an array is refused");
+        assert!(
+            long.chars().count() <= MAX_MESSAGE + 1,
+            "{} chars",
+            long.len()
+        );
+        assert!(long.ends_with('…'), "{long}");
     }
 }
