@@ -314,3 +314,68 @@ fn a_fuzz_run_cut_short_by_its_time_limit_fails_and_names_what_it_missed() {
     let line = problems[0].to_string();
     assert!(line.contains("updateLead (0 cases)"), "{line}");
 }
+
+/// Fuzzes the reference server through `fault`; the failures found.
+fn fuzz_through(fault: Mutation) -> Vec<xtask::contract::fuzz::FuzzFailure> {
+    let server = ReferenceServer::start(leads_e2e_tests::Backend::Sqlite)
+        .expect("the reference server starts");
+    let spec = spec_index().expect("the spec loads");
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let proxy = runtime
+        .block_on(xtask::contract::Proxy::start(&server.base_url, Some(fault)))
+        .expect("a proxy");
+    let report = runtime.block_on(run_fuzz(
+        &spec,
+        &proxy.base_url,
+        server.fixture.clone(),
+        Budget::default(),
+    ));
+    report.failures
+}
+
+#[test]
+fn the_fuzzer_catches_a_rule_the_spec_does_not_state() {
+    // The old rule: `sort` and `sortField` must agree. The spec says `sort` wins.
+    let failures = fuzz_through(Arc::new(|method, path, exchange| {
+        let disagree = path.contains("sort=") && path.contains("sortField=");
+        if method == "GET" && path.contains("/leads?") && disagree && exchange.status == 200 {
+            exchange.status = 400;
+            exchange.content_type = Some("application/json".to_owned());
+            exchange.body = Bytes::from_static(b"{\"success\":false,\"msg\":\"must agree\"}");
+        }
+    }));
+    let caught = failures
+        .iter()
+        .find(|f| f.operation == "listLeads")
+        .unwrap_or_else(|| panic!("not caught: {failures:?}"));
+    assert!(
+        caught.detail.contains("a valid request got 400"),
+        "{caught:?}"
+    );
+    assert!(caught.curl.contains("sort="), "{caught:?}");
+}
+
+#[test]
+fn the_fuzzer_catches_a_router_that_accepts_what_the_spec_forbids() {
+    // Every refused update answers 200 with the lead, as if `null` (or any other breakage)
+    // had been let through.
+    let lead = Arc::new(std::sync::Mutex::new(None::<Bytes>));
+    let failures = fuzz_through(Arc::new(move |method, path, exchange| {
+        let mut lead = lead.lock().unwrap_or_else(|e| e.into_inner());
+        if exchange.status == 200 && path.contains("/leads/") && !path.contains("csv") {
+            *lead = Some(exchange.body.clone());
+        }
+        if method == "PUT" && exchange.status == 400 && path.matches('/').count() == 3 {
+            if let Some(body) = lead.clone() {
+                exchange.status = 200;
+                exchange.body = body;
+            }
+        }
+    }));
+    let caught = failures
+        .iter()
+        .find(|f| f.operation == "updateLead")
+        .unwrap_or_else(|| panic!("not caught: {failures:?}"));
+    assert!(caught.detail.contains("an invalid request"), "{caught:?}");
+    assert!(caught.detail.contains("got 200"), "{caught:?}");
+}

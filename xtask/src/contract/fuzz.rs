@@ -312,16 +312,15 @@ struct RequestFactory<'a> {
 }
 
 impl RequestFactory<'_> {
-    fn valid(&self, generator: &mut Generator<'_>) -> FuzzRequest {
+    /// A valid request: each optional query parameter with even odds, or, with `every`,
+    /// all of them at once (aliases such as `sort` and `sortField` then mostly disagree,
+    /// which the spec allows).
+    fn valid(&self, generator: &mut Generator<'_>, every: bool) -> FuzzRequest {
         let mut query = Vec::new();
         let mut path = self.fixture_path.clone();
         for parameter in &self.documented.parameters {
             match parameter.location.as_str() {
-                // `sort` and `sortField` must agree; generate only `sortField`.
-                "query"
-                    if parameter.name != "sort"
-                        && (parameter.required || generator.rng.random_bool(0.5)) =>
-                {
+                "query" if every || parameter.required || generator.rng.random_bool(0.5) => {
                     let value = generator.valid(&parameter.schema, 4);
                     query.extend(query_pairs(&parameter.name, &value));
                 }
@@ -353,7 +352,7 @@ impl RequestFactory<'_> {
 
     /// A valid request, then one thing broken.
     fn invalid(&self, generator: &mut Generator<'_>) -> FuzzRequest {
-        let mut request = self.valid(generator);
+        let mut request = self.valid(generator, false);
         request.valid = false;
         let mut options: Vec<Breakage> = Vec::new();
         for parameter in &self.documented.parameters {
@@ -449,6 +448,11 @@ fn body_breakages(spec: &SpecIndex, schema: &Value, valid: &Value) -> Vec<Breaka
                 "an array for an object".to_owned(),
                 "[1]".to_owned(),
             ));
+            // serde reads a struct from an array of its fields' values; the spec does not.
+            out.push(Breakage::Body(
+                "an array of nulls for an object".to_owned(),
+                "[null,null]".to_owned(),
+            ));
             let base = valid.as_object().cloned().unwrap_or_default();
             for name in required(schema) {
                 let mut body = base.clone();
@@ -480,6 +484,21 @@ fn body_breakages(spec: &SpecIndex, schema: &Value, valid: &Value) -> Vec<Breaka
                         format!("a bad `{name}`"),
                         Value::Object(body).to_string(),
                     ));
+                    let resolved = spec.resolve(property);
+                    let mut body = base.clone();
+                    body.insert(name.clone(), wrong_type(resolved));
+                    out.push(Breakage::Body(
+                        format!("the wrong JSON type for `{name}`"),
+                        Value::Object(body).to_string(),
+                    ));
+                    if resolved.get("nullable") != Some(&json!(true)) {
+                        let mut body = base.clone();
+                        body.insert(name.clone(), Value::Null);
+                        out.push(Breakage::Body(
+                            format!("`{name}` as null, which the spec does not allow"),
+                            Value::Object(body).to_string(),
+                        ));
+                    }
                 }
             }
         }
@@ -498,6 +517,17 @@ fn body_breakages(spec: &SpecIndex, schema: &Value, valid: &Value) -> Vec<Breaka
         _ => {}
     }
     out
+}
+
+/// A value of another JSON type than `schema`'s.
+fn wrong_type(schema: &Value) -> Value {
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string") => json!(12),
+        Some("integer" | "number") => json!("12"),
+        Some("boolean") => json!("true"),
+        Some("array") => json!({"not": "a list"}),
+        _ => json!(["not", "an object"]),
+    }
 }
 
 /// Sends requests and judges the answers.
@@ -723,7 +753,7 @@ impl<'a> Fuzzer<'a> {
             fixture_path,
         };
         let mut request = if case.is_multiple_of(2) {
-            factory.valid(generator)
+            factory.valid(generator, case.is_multiple_of(4))
         } else {
             factory.invalid(generator)
         };
@@ -854,4 +884,61 @@ fn url_encode(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_breakages_of(schema: &Value) -> Vec<String> {
+        let spec = SpecIndex::new(&json!({
+            "openapi": "3.0.3",
+            "paths": {},
+            "components": {"schemas": {"Status": {"type": "integer", "enum": [100, 1000]}}}
+        }));
+        body_breakages(&spec, schema, &json!({}))
+            .into_iter()
+            .filter_map(|breakage| match breakage {
+                Breakage::Body(what, body) => Some(format!("{what} => {body}")),
+                Breakage::Parameter(..) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn broken_bodies_send_null_where_it_is_forbidden_and_every_wrong_type() {
+        let found = body_breakages_of(&json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "phone": {"type": "string", "nullable": true},
+                "status": {"$ref": "#/components/schemas/Status"},
+                "tags": {"type": "array", "items": {"type": "string"}}
+            }
+        }));
+        let has = |prefix: &str, body: &str| {
+            found
+                .iter()
+                .any(|b| b.starts_with(prefix) && b.ends_with(body))
+        };
+        assert!(has("`status` as null", r#"{"status":null}"#), "{found:#?}");
+        assert!(has("`tags` as null", r#"{"tags":null}"#), "{found:#?}");
+        assert!(!has("`phone` as null", ""), "phone may be null: {found:#?}");
+        assert!(
+            has("the wrong JSON type for `phone`", r#"{"phone":12}"#),
+            "{found:#?}"
+        );
+        assert!(
+            has("the wrong JSON type for `status`", r#"{"status":"12"}"#),
+            "{found:#?}"
+        );
+        assert!(
+            has(
+                "the wrong JSON type for `tags`",
+                r#"{"tags":{"not":"a list"}}"#
+            ),
+            "{found:#?}"
+        );
+        assert!(has("an array of nulls", "[null,null]"), "{found:#?}");
+    }
 }
