@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 
 use super::cases::Fixture;
 use super::spec::{DocumentedOperation, SpecIndex};
+use super::STORED_FIELDS;
 
 /// The seed used unless one is given: runs are reproducible by default.
 pub const DEFAULT_SEED: u64 = 0x1ead_5eed;
@@ -197,25 +198,6 @@ impl Generator<'_> {
         text
     }
 }
-
-/// The fields of a lead that a write stores and a read must give back unchanged.
-const STORED_FIELDS: &[&str] = &[
-    "lead_id",
-    "fullname",
-    "email",
-    "phone",
-    "company",
-    "note",
-    "street_address",
-    "city",
-    "region",
-    "zipcode",
-    "country",
-    "tags",
-    "status",
-    "attributes",
-    "properties",
-];
 
 /// Tags compare as sets: a create keeps each tag once.
 fn same_tags(sent: &Value, kept: &Value) -> bool {

@@ -22,6 +22,26 @@ pub use cases::{Failure, Fixture, Report};
 pub use proxy::{Exchange, Fault, Mutation, Proxy, Rewrite};
 pub use spec::SpecIndex;
 
+/// The fields of a lead that writes store and reads must give back unchanged; timestamps
+/// and revisions are the server's.
+const STORED_FIELDS: &[&str] = &[
+    "lead_id",
+    "fullname",
+    "email",
+    "phone",
+    "company",
+    "note",
+    "street_address",
+    "city",
+    "region",
+    "zipcode",
+    "country",
+    "tags",
+    "status",
+    "attributes",
+    "properties",
+];
+
 /// Where the contract runs.
 #[derive(Debug, Clone, Default)]
 pub struct Options {

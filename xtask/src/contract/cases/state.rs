@@ -8,32 +8,14 @@
 
 use serde_json::{json, Map, Value};
 
+use super::super::STORED_FIELDS;
 use super::{RawRequest, Runner};
-
-/// The fields the model follows; timestamps and revisions are the server's.
-const FOLLOWED: &[&str] = &[
-    "lead_id",
-    "fullname",
-    "email",
-    "phone",
-    "company",
-    "note",
-    "street_address",
-    "city",
-    "region",
-    "zipcode",
-    "country",
-    "tags",
-    "status",
-    "attributes",
-    "properties",
-];
 
 /// The followed fields of `lead`, with `null`, `[]` and `{}` read as absent (the spec
 /// lets a lead leave out an empty list or object) and tags as a sorted set.
 fn followed(lead: &Value) -> Map<String, Value> {
     let mut out = Map::new();
-    for &field in FOLLOWED {
+    for &field in STORED_FIELDS {
         let Some(value) = lead.get(field) else {
             continue;
         };
@@ -329,22 +311,10 @@ impl Runner<'_> {
     /// with a `count` equal to their number. Every query here is scoped by a tag only this
     /// run's fixtures carry.
     async fn expect_listed(&mut self, query: &str, case: &str, lead_ids: &[&str]) {
-        let auth = self.fixture.agent.clone();
-        let path = format!("/{}/leads?{query}", self.fixture.project);
         let case = format!("{query} {case}");
-        let Some(exchange) = self
-            .raw("listLeads", &case, 200, RawRequest::get(&path, Some(&auth)))
-            .await
-        else {
+        let Some((mut got, count)) = self.listed_page(query, &case).await else {
             return;
         };
-        let page: Value = serde_json::from_slice(&exchange.body).unwrap_or(Value::Null);
-        let mut got: Vec<String> = page["leads"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|lead| lead["lead_id"].as_str().map(str::to_owned))
-            .collect();
         got.sort();
         let mut want: Vec<String> = lead_ids.iter().map(|id| (*id).to_owned()).collect();
         want.sort();
@@ -356,18 +326,31 @@ impl Runner<'_> {
                 format!("the filter selected {got:?} where exactly {want:?} match"),
             );
         }
-        if page["count"] != json!(want.len()) {
+        if count != json!(want.len()) {
             self.fail(
                 "listLeads",
                 &case,
                 200,
-                format!(
-                    "`count` is {} where {} leads match",
-                    page["count"],
-                    want.len()
-                ),
+                format!("`count` is {count} where {} leads match", want.len()),
             );
         }
+    }
+
+    /// One page of `listLeads?{query}`: the `lead_id`s in order, and `count`.
+    async fn listed_page(&mut self, query: &str, case: &str) -> Option<(Vec<String>, Value)> {
+        let auth = self.fixture.agent.clone();
+        let path = format!("/{}/leads?{query}", self.fixture.project);
+        let exchange = self
+            .raw("listLeads", case, 200, RawRequest::get(&path, Some(&auth)))
+            .await?;
+        let page: Value = serde_json::from_slice(&exchange.body).unwrap_or(Value::Null);
+        let lead_ids = page["leads"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|lead| lead["lead_id"].as_str().map(str::to_owned))
+            .collect();
+        Some((lead_ids, page["count"].clone()))
     }
 
     /// Fixtures with known matches and non-matches for every filter.
@@ -431,30 +414,17 @@ impl Runner<'_> {
 
     /// A page of one: exactly `lead_ids`, with `count` still the number of all matches.
     async fn expect_page(&mut self, query: &str, lead_ids: &[&str], matches: usize) {
-        let auth = self.fixture.agent.clone();
-        let path = format!("/{}/leads?{query}", self.fixture.project);
         let case = format!("{query} pages the matches");
-        let Some(exchange) = self
-            .raw("listLeads", &case, 200, RawRequest::get(&path, Some(&auth)))
-            .await
-        else {
+        let Some((got, count)) = self.listed_page(query, &case).await else {
             return;
         };
-        let page: Value = serde_json::from_slice(&exchange.body).unwrap_or(Value::Null);
-        let got: Vec<&str> = page["leads"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|lead| lead["lead_id"].as_str())
-            .collect();
-        if got != lead_ids || page["count"] != json!(matches) {
+        if got != lead_ids || count != json!(matches) {
             self.fail(
                 "listLeads",
                 &case,
                 200,
                 format!(
-                    "expected {lead_ids:?} of {matches} matches, got {got:?} with count {}",
-                    page["count"]
+                    "expected {lead_ids:?} of {matches} matches, got {got:?} with count {count}"
                 ),
             );
         }
