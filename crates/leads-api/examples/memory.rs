@@ -23,9 +23,11 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use leads_api::auth::{Credentials, Unauthenticated};
+use leads_api::params::*;
+use leads_api::responses::*;
 use leads_api::runtime::ByteStream;
 use leads_api::types::{self, Lead, Nullable, ObjectId, Role, SortField};
-use leads_api::{params, responses, LeadsApi};
+use leads_api::LeadsApi;
 use rand::Rng;
 use serde_json::{Map, Value};
 
@@ -109,11 +111,9 @@ impl Refusal {
 macro_rules! answer {
     ($response:ident, $result:expr) => {
         match $result {
-            Ok(lead) => responses::$response::Ok(lead),
-            Err(refusal @ Refusal::Forbidden(_)) => {
-                responses::$response::Forbidden(refusal.error())
-            }
-            Err(refusal @ Refusal::NotFound) => responses::$response::NotFound(refusal.error()),
+            Ok(lead) => $response::Ok(lead),
+            Err(refusal @ Refusal::Forbidden(_)) => $response::Forbidden(refusal.error()),
+            Err(refusal @ Refusal::NotFound) => $response::NotFound(refusal.error()),
         }
     };
 }
@@ -430,9 +430,9 @@ impl LeadsApi for Memory {
         who.ok_or_else(|| Unauthenticated::new("wrong credentials"))
     }
 
-    async fn signin(&self, body: types::SigninRequest) -> responses::Signin {
+    async fn signin(&self, body: types::SigninRequest) -> Signin {
         let Some(who) = self.find(&body.email, &body.password) else {
-            return responses::Signin::Unauthorized(types::Error::new("wrong email or password"));
+            return Signin::Unauthorized(types::Error::new("wrong email or password"));
         };
         let user = &self.users[who];
         let claims = Claims {
@@ -444,7 +444,7 @@ impl LeadsApi for Memory {
             &claims,
             &EncodingKey::from_secret(&self.secret),
         ) else {
-            return responses::Signin::InternalServerError(types::Error::new("internal error"));
+            return Signin::InternalServerError(types::Error::new("internal error"));
         };
         let projects = user
             .roles
@@ -458,7 +458,7 @@ impl LeadsApi for Memory {
             email: user.email.clone(),
             projects: projects.collect(),
         };
-        responses::Signin::Ok(types::SigninResponse {
+        Signin::Ok(types::SigninResponse {
             success: true,
             token: format!("JWT {token}"),
             user,
@@ -468,16 +468,16 @@ impl LeadsApi for Memory {
     async fn list_leads(
         &self,
         who: usize,
-        path: params::ListLeadsPath,
-        query: params::ListLeadsQuery,
-    ) -> responses::ListLeads {
+        path: ListLeadsPath,
+        query: ListLeadsQuery,
+    ) -> ListLeads {
         if let Err(refusal) = self.allow(who, &path.project_id, Role::Agent) {
-            return responses::ListLeads::Forbidden(refusal.error());
+            return ListLeads::Forbidden(refusal.error());
         }
         // The router has checked both bounds: `page` is 0 or more, `limit` 1 to 100.
         let (page, limit) = (query.page.unsigned_abs(), query.limit.unsigned_abs());
         let matching = self.select(&path.project_id, &filter!(query, vec![NORMAL]));
-        responses::ListLeads::Ok(types::LeadList {
+        ListLeads::Ok(types::LeadList {
             per_page: NonZeroU32::new(limit).unwrap_or(NonZeroU32::MIN),
             count: matching.len() as u64,
             leads: matching
@@ -491,12 +491,12 @@ impl LeadsApi for Memory {
     async fn create_lead(
         &self,
         who: usize,
-        path: params::CreateLeadPath,
-        headers: params::CreateLeadHeaders,
+        path: CreateLeadPath,
+        headers: CreateLeadHeaders,
         body: types::LeadCreate,
-    ) -> responses::CreateLead {
+    ) -> CreateLead {
         if let Err(refusal) = self.allow(who, &path.project_id, Role::Agent) {
-            return responses::CreateLead::Forbidden(refusal.error());
+            return CreateLead::Forbidden(refusal.error());
         }
         let sent = serde_json::to_value(&body).unwrap_or_default();
         let key = headers
@@ -506,9 +506,9 @@ impl LeadsApi for Memory {
         if let Some((first, lead, at)) = key.as_ref().and_then(|key| store.keys.get(key)) {
             if at.elapsed() < KEY_WINDOW {
                 if *first == sent {
-                    return responses::CreateLead::Ok(lead.clone());
+                    return CreateLead::Ok(lead.clone());
                 }
-                return responses::CreateLead::Conflict(types::Error::new(
+                return CreateLead::Conflict(types::Error::new(
                     "the Idempotency-Key was already used with a different body",
                 ));
             }
@@ -542,27 +542,27 @@ impl LeadsApi for Memory {
         if let Some(key) = key {
             store.keys.insert(key, (sent, lead.clone(), Instant::now()));
         }
-        responses::CreateLead::Ok(lead)
+        CreateLead::Ok(lead)
     }
 
     async fn export_leads_csv(
         &self,
         who: usize,
-        path: params::ExportLeadsCsvPath,
-        query: params::ExportLeadsCsvQuery,
-    ) -> responses::ExportLeadsCsv {
+        path: ExportLeadsCsvPath,
+        query: ExportLeadsCsvQuery,
+    ) -> ExportLeadsCsv {
         if let Err(refusal) = self.allow(who, &path.project_id, Role::Agent) {
-            return responses::ExportLeadsCsv::Forbidden(refusal.error());
+            return ExportLeadsCsv::Forbidden(refusal.error());
         }
         let leads = self.select(&path.project_id, &filter!(query, vec![TEMPORARY, NORMAL]));
         let mut csv = csv_line(CSV_COLUMNS);
         for lead in &leads {
             csv.push_str(&csv_line(csv_record(lead)));
         }
-        responses::ExportLeadsCsv::Ok(ByteStream::from_bytes(csv).with_file_name("leads.csv"))
+        ExportLeadsCsv::Ok(ByteStream::from_bytes(csv).with_file_name("leads.csv"))
     }
 
-    async fn get_lead(&self, who: usize, path: params::GetLeadPath) -> responses::GetLead {
+    async fn get_lead(&self, who: usize, path: GetLeadPath) -> GetLead {
         answer!(
             GetLead,
             self.change(who, &path.project_id, &path.id, |_| {})
@@ -572,9 +572,9 @@ impl LeadsApi for Memory {
     async fn update_lead(
         &self,
         who: usize,
-        path: params::UpdateLeadPath,
+        path: UpdateLeadPath,
         body: types::LeadUpdate,
-    ) -> responses::UpdateLead {
+    ) -> UpdateLead {
         answer!(
             UpdateLead,
             self.change(who, &path.project_id, &path.id, |lead| {
@@ -607,7 +607,7 @@ impl LeadsApi for Memory {
         )
     }
 
-    async fn delete_lead(&self, who: usize, path: params::DeleteLeadPath) -> responses::DeleteLead {
+    async fn delete_lead(&self, who: usize, path: DeleteLeadPath) -> DeleteLead {
         answer!(
             DeleteLead,
             self.change(who, &path.project_id, &path.id, |lead| lead.status =
@@ -618,8 +618,8 @@ impl LeadsApi for Memory {
     async fn delete_lead_physically(
         &self,
         who: usize,
-        path: params::DeleteLeadPhysicallyPath,
-    ) -> responses::DeleteLeadPhysically {
+        path: DeleteLeadPhysicallyPath,
+    ) -> DeleteLeadPhysically {
         let removed = self
             .allow(who, &path.project_id, Role::Owner)
             .and_then(|()| {
@@ -637,9 +637,9 @@ impl LeadsApi for Memory {
     async fn add_lead_tags(
         &self,
         who: usize,
-        path: params::AddLeadTagsPath,
+        path: AddLeadTagsPath,
         body: types::TagList,
-    ) -> responses::AddLeadTags {
+    ) -> AddLeadTags {
         answer!(
             AddLeadTags,
             self.change(who, &path.project_id, &path.id, |lead| add_tags(
@@ -649,11 +649,7 @@ impl LeadsApi for Memory {
         )
     }
 
-    async fn remove_lead_tag(
-        &self,
-        who: usize,
-        path: params::RemoveLeadTagPath,
-    ) -> responses::RemoveLeadTag {
+    async fn remove_lead_tag(&self, who: usize, path: RemoveLeadTagPath) -> RemoveLeadTag {
         answer!(
             RemoveLeadTag,
             self.change(who, &path.project_id, &path.id, |lead| lead
@@ -665,9 +661,9 @@ impl LeadsApi for Memory {
     async fn merge_lead_attributes(
         &self,
         who: usize,
-        path: params::MergeLeadAttributesPath,
+        path: MergeLeadAttributesPath,
         body: types::FreeForm,
-    ) -> responses::MergeLeadAttributes {
+    ) -> MergeLeadAttributes {
         answer!(
             MergeLeadAttributes,
             self.change(who, &path.project_id, &path.id, |lead| merge(
@@ -680,9 +676,9 @@ impl LeadsApi for Memory {
     async fn add_lead_properties(
         &self,
         who: usize,
-        path: params::AddLeadPropertiesPath,
+        path: AddLeadPropertiesPath,
         body: types::FreeForm,
-    ) -> responses::AddLeadProperties {
+    ) -> AddLeadProperties {
         answer!(
             AddLeadProperties,
             self.change(who, &path.project_id, &path.id, |lead| merge(
@@ -695,9 +691,9 @@ impl LeadsApi for Memory {
     async fn merge_lead_properties(
         &self,
         who: usize,
-        path: params::MergeLeadPropertiesPath,
+        path: MergeLeadPropertiesPath,
         body: types::FreeForm,
-    ) -> responses::MergeLeadProperties {
+    ) -> MergeLeadProperties {
         answer!(
             MergeLeadProperties,
             self.change(who, &path.project_id, &path.id, |lead| merge(
