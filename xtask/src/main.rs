@@ -4,7 +4,7 @@ mod docs;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use xtask::{bench, check, codegen, contract, lint, release};
 
 #[derive(Debug, Parser)]
@@ -67,29 +67,55 @@ enum Task {
     },
     /// Call every operation for every documented status and check each response against
     /// the spec. Without --base-url, against a freshly started reference server.
-    Contract {
-        /// A deployment to test, e.g. https://api.example.com/v1.
-        #[arg(long, requires = "project")]
-        base_url: Option<String>,
-        /// The caller's email (with --password).
-        #[arg(long, requires = "password", conflicts_with = "token")]
-        email: Option<String>,
-        /// The caller's password.
-        #[arg(long, requires = "email")]
-        password: Option<String>,
-        /// A token from signin, instead of email and password.
-        #[arg(long)]
-        token: Option<String>,
-        /// The project to test in; the caller needs the role agent or higher there.
-        #[arg(long)]
-        project: Option<String>,
-    },
+    Contract(Box<ContractArgs>),
     /// Write the offline API reference to target/docs/ and the crate docs to target/doc/.
     Docs {
         /// Instead, refresh the vendored Redoc bundle from the npm registry (needs npm).
         #[arg(long)]
         update_renderer: bool,
     },
+}
+
+/// Where `cargo xtask contract` runs, and as whom.
+#[derive(Debug, Args)]
+struct ContractArgs {
+    /// A deployment to test, e.g. https://api.example.com/v1.
+    #[arg(long, requires = "project")]
+    base_url: Option<String>,
+    /// The caller's email (with --password).
+    #[arg(long, requires = "password", conflicts_with = "token")]
+    email: Option<String>,
+    /// The caller's password.
+    #[arg(long, requires = "email")]
+    password: Option<String>,
+    /// A token from signin, instead of email and password.
+    #[arg(long)]
+    token: Option<String>,
+    /// The project to test in; the caller needs the role agent or higher there.
+    #[arg(long)]
+    project: Option<String>,
+    /// The project's owner (with --owner-password), for physical deletion.
+    #[arg(long, requires = "owner_password")]
+    owner_email: Option<String>,
+    /// The owner's password.
+    #[arg(long, requires = "owner_email")]
+    owner_password: Option<String>,
+    /// A member of the project below agent (with --low-role-password), for 403s.
+    #[arg(long, requires = "low_role_password")]
+    low_role_email: Option<String>,
+    /// That member's password.
+    #[arg(long, requires = "low_role_email")]
+    low_role_password: Option<String>,
+    /// A member of another project only (with --outsider-password and
+    /// --outsider-project), for 403s and cross-project 404s.
+    #[arg(long, requires_all = ["outsider_password", "outsider_project"])]
+    outsider_email: Option<String>,
+    /// That member's password.
+    #[arg(long, requires = "outsider_email")]
+    outsider_password: Option<String>,
+    /// The project that member belongs to.
+    #[arg(long, requires = "outsider_email")]
+    outsider_project: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -107,19 +133,20 @@ fn main() -> ExitCode {
         Task::Lint => lint::run(),
         Task::Check { format } => check::run(matches!(format, Format::Json)),
         Task::Release => release::run(),
-        Task::Contract {
-            base_url,
-            email,
-            password,
-            token,
-            project,
-        } => contract::run(
+        Task::Contract(args) => contract::run(
             &contract::Options {
-                base_url,
-                email,
-                password,
-                token,
-                project,
+                base_url: args.base_url,
+                email: args.email,
+                password: args.password,
+                token: args.token,
+                project: args.project,
+                owner: args.owner_email.zip(args.owner_password),
+                low_role: args.low_role_email.zip(args.low_role_password),
+                outsider: args
+                    .outsider_email
+                    .zip(args.outsider_password)
+                    .zip(args.outsider_project)
+                    .map(|((email, password), project)| (email, password, project)),
             },
             contract::Plan {
                 contract: true,

@@ -4,7 +4,8 @@
 //! member below agent and a member of another project, and started on a temporary SQLite
 //! database, and on a fresh PostgreSQL database when `LEADS_TEST_POSTGRES_URL` is set: a
 //! difference between the backends is a failure of one of them. With `--base-url` the cases run against a deployment someone else runs, as the
-//! given caller; cases that need a fixture it lacks are skipped, and say so.
+//! given caller; cases that need a fixture it lacks (an owner, a member below agent, a
+//! member of another project) are skipped, and say so, unless their credentials are given.
 
 pub mod cases;
 pub mod fuzz;
@@ -56,6 +57,12 @@ pub struct Options {
     pub token: Option<String>,
     /// The project to test in.
     pub project: Option<String>,
+    /// The project's owner, as email and password, for physical deletion.
+    pub owner: Option<(String, String)>,
+    /// A member of the project below `agent`, as email and password, for 403.
+    pub low_role: Option<(String, String)>,
+    /// A member of another project only, as email, password and that project's id.
+    pub outsider: Option<(String, String, String)>,
 }
 
 /// Loads the spec and indexes it.
@@ -123,9 +130,12 @@ fn fixture_from(options: &Options) -> Result<Fixture, XtaskError> {
         project,
         agent,
         signin,
-        owner: None,
-        low_role: None,
-        outsider: None,
+        owner: options.owner.as_ref().map(|(e, p)| Auth::basic(e, p)),
+        low_role: options.low_role.as_ref().map(|(e, p)| Auth::basic(e, p)),
+        outsider: options
+            .outsider
+            .as_ref()
+            .map(|(e, p, project)| (Auth::basic(e, p), project.clone())),
     })
 }
 

@@ -1,6 +1,8 @@
 //! JSON request bodies: content type, size limit, UTF-8, nesting depth, the operation's
 //! schema, then the model.
 
+use std::time::Duration;
+
 use axum::body::Body;
 use axum::http::{header, request::Parts};
 use bytes::Bytes;
@@ -13,6 +15,14 @@ use super::Rejection;
 /// How deeply JSON arrays and objects may nest in a request body. Deeper bodies are
 /// refused before they are parsed, so that no input can exhaust the stack.
 pub const MAX_JSON_DEPTH: usize = 64;
+
+/// A body declared larger than the limit, up to this size, is read and discarded before
+/// the 413: a client still sending it then reads the answer, where an early answer would
+/// meet a reset connection.
+pub const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// The longest time spent discarding an oversized body.
+const DRAIN_TIME: Duration = Duration::from_secs(5);
 
 /// A required JSON body, checked against `schema` (the operation's, from the spec).
 pub async fn json_body<T: DeserializeOwned>(
@@ -63,7 +73,10 @@ async fn read(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Rejectio
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
+    if let Some(length) = declared.filter(|length| *length > limit as u64) {
+        if length <= DRAIN_LIMIT {
+            drain(body).await;
+        }
         return Err(Rejection::payload_too_large(limit));
     }
     match Limited::new(body, limit).collect().await {
@@ -71,6 +84,20 @@ async fn read(parts: &Parts, body: Body, limit: usize) -> Result<Bytes, Rejectio
         Err(error) if error.is::<LengthLimitError>() => Err(Rejection::payload_too_large(limit)),
         Err(_) => Err(Rejection::bad_request("the request body could not be read")),
     }
+}
+
+/// Reads and drops `body`, at most [`DRAIN_LIMIT`] bytes and for at most [`DRAIN_TIME`].
+async fn drain(mut body: Body) {
+    let discard = async {
+        let mut read = 0u64;
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, |data| data.len() as u64);
+            if read > DRAIN_LIMIT {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8], schema: Option<&Validator>) -> Result<T, Rejection> {
