@@ -45,6 +45,10 @@ storage_suite!(
     a_keyed_create_writes_once,
     expired_keys_are_replaced_and_purged,
     readiness_and_pools,
+    reads_see_every_acknowledged_write,
+    tag_lists_follow_status_and_tag_changes,
+    full_text_pages_keep_order_for_common_and_rare_words,
+    every_page_is_a_slice_of_the_whole_order,
 );
 
 fn object(value: serde_json::Value) -> JsonObject {
@@ -1270,4 +1274,236 @@ async fn readiness_and_pools(store: Store) {
         assert!(pool.max >= 1, "{pool:?}");
         assert!(pool.idle <= pool.size, "{pool:?}");
     }
+}
+
+/// A read that starts after a write was acknowledged sees it: by id, in a tag list and
+/// its count, and after an edit, while other writers keep writing.
+async fn reads_see_every_acknowledged_write(store: Store) {
+    let p = project(&store).await;
+    let mut writers = Vec::new();
+    for writer in 0..8_i64 {
+        let (store, p) = (store.clone(), p.clone());
+        writers.push(tokio::spawn(async move {
+            let tag = format!("writer-{writer}");
+            let tagged = LeadQuery {
+                tags: vec![tag.clone()],
+                ..LeadQuery::default()
+            };
+            for n in 0..10_i64 {
+                let mut new = new_lead(&format!("{writer}-{n}"));
+                new.tags = vec![tag.clone()];
+                let lead = create(&store, &p, new).await;
+                let read = store.get_lead(&p, &lead.id).await.unwrap();
+                assert_eq!(read.as_ref(), Some(&lead), "read after create");
+                let (count, listed) = list(&store, &p, &tagged).await;
+                assert_eq!(count, n + 1, "count after create");
+                assert_eq!(listed[0], lead.lead_id, "newest first after create");
+                let edited =
+                    edit(&store, &p, &lead.id, LeadEdit::AddTags(vec!["seen".into()])).await;
+                let read = store.get_lead(&p, &lead.id).await.unwrap();
+                assert_eq!(read, Some(edited), "read after edit");
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let seen = LeadQuery {
+        tags: vec!["seen".into()],
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &p, &seen).await.0, 80);
+}
+
+/// A tag list follows every change of a tagged lead: its status, its tags and its
+/// removal, in its page and in its count, alone and with other filters and orders.
+async fn tag_lists_follow_status_and_tag_changes(store: Store) {
+    let p = project(&store).await;
+    let other = project(&store).await;
+    let tagged = |lead_id: &str, name: &str, tags: &[&str]| {
+        let mut new = new_lead(lead_id);
+        new.fullname = Some(name.into());
+        new.tags = tags.iter().map(|t| t.to_string()).collect();
+        new
+    };
+    let a = create(&store, &p, tagged("a", "Zeno", &["vip", "gold"])).await;
+    let b = create(&store, &p, tagged("b", "Anna", &["vip"])).await;
+    create(&store, &p, tagged("c", "Carlo", &["gold"])).await;
+    create(&store, &other, tagged("x", "Xeno", &["vip"])).await;
+    let by = |tags: &[&str], status: i32| LeadQuery {
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        status: StatusFilter::Is(status),
+        ..LeadQuery::default()
+    };
+    let vip = by(&["vip"], STATUS_NORMAL);
+    assert_eq!(
+        list(&store, &p, &vip).await,
+        (2, vec!["b".into(), "a".into()])
+    );
+    let by_name = LeadQuery {
+        sort: SortField::Fullname,
+        ascending: true,
+        ..vip.clone()
+    };
+    assert_eq!(
+        list(&store, &p, &by_name).await,
+        (2, vec!["b".into(), "a".into()])
+    );
+
+    edit(&store, &p, &a.id, LeadEdit::SoftDelete).await;
+    assert_eq!(list(&store, &p, &vip).await, (1, vec!["b".into()]));
+    let deleted = by(&["vip"], STATUS_DELETED);
+    assert_eq!(list(&store, &p, &deleted).await, (1, vec!["a".into()]));
+    assert_eq!(
+        list(&store, &p, &by(&["vip", "gold"], STATUS_DELETED)).await,
+        (1, vec!["a".into()])
+    );
+
+    let restore = LeadEdit::Update(Box::new(LeadChanges {
+        status: Some(STATUS_NORMAL),
+        tags: Some(vec!["gold".into(), "vip".into()]),
+        ..LeadChanges::default()
+    }));
+    edit(&store, &p, &a.id, restore).await;
+    assert_eq!(
+        list(&store, &p, &vip).await,
+        (2, vec!["b".into(), "a".into()])
+    );
+    assert_eq!(list(&store, &p, &deleted).await, (0, vec![]));
+
+    let retag = LeadEdit::Update(Box::new(LeadChanges {
+        tags: Some(vec!["other".into()]),
+        ..LeadChanges::default()
+    }));
+    edit(&store, &p, &b.id, retag).await;
+    assert_eq!(list(&store, &p, &vip).await, (1, vec!["a".into()]));
+    assert_eq!(
+        list(&store, &p, &by(&["gold"], STATUS_NORMAL)).await,
+        (2, vec!["c".into(), "a".into()])
+    );
+    let with_name = LeadQuery {
+        full_text: Some("carlo".into()),
+        ..by(&["gold"], STATUS_NORMAL)
+    };
+    assert_eq!(list(&store, &p, &with_name).await, (1, vec!["c".into()]));
+
+    store.delete_lead(&p, &a.id).await.unwrap().unwrap();
+    assert_eq!(list(&store, &p, &vip).await, (0, vec![]));
+    assert_eq!(list(&store, &other, &vip).await, (1, vec!["x".into()]));
+}
+
+/// `full_text` pages are slices of one order, with the right count, whether the words
+/// match most leads of the project or only a few, and whatever the sort.
+async fn full_text_pages_keep_order_for_common_and_rare_words(store: Store) {
+    let p = project(&store).await;
+    let mut common = Vec::new();
+    for i in 0..60 {
+        let mut new = new_lead(&format!("c{i:02}"));
+        // Names out of creation order, so each sort field gives another order.
+        new.fullname = Some(format!("Common Person {:02}", (i * 37) % 60));
+        common.push(create(&store, &p, new).await);
+    }
+    let mut rare = new_lead("rare");
+    rare.fullname = Some("Rare Person".into());
+    let rare = create(&store, &p, rare).await;
+    edit(&store, &p, &common[5].id, LeadEdit::SoftDelete).await;
+    common.remove(5);
+
+    let newest_first: Vec<String> = common.iter().rev().map(|l| l.lead_id.clone()).collect();
+    let mut by_name = common.clone();
+    by_name.sort_by(|x, y| x.fullname.cmp(&y.fullname));
+    let by_name: Vec<String> = by_name.into_iter().map(|l| l.lead_id).collect();
+    let cases = [
+        (SortField::CreatedAt, false, newest_first),
+        (SortField::Fullname, true, by_name),
+    ];
+    for (sort, ascending, expected) in cases {
+        let query = LeadQuery {
+            full_text: Some("common".into()),
+            sort,
+            ascending,
+            ..LeadQuery::default()
+        };
+        let mut seen = Vec::new();
+        for page in 0..7 {
+            let found = store.list_leads(&p, &query, page * 10, 10).await.unwrap();
+            assert_eq!(found.count, 59, "{sort:?}");
+            seen.extend(found.leads.into_iter().map(|l| l.lead_id));
+        }
+        assert_eq!(seen, expected, "{sort:?} ascending={ascending}");
+    }
+    let query = LeadQuery {
+        full_text: Some("rare".into()),
+        ..LeadQuery::default()
+    };
+    assert_eq!(
+        list(&store, &p, &query).await,
+        (1, vec![rare.lead_id.clone()])
+    );
+    let either = LeadQuery {
+        full_text: Some("rare person".into()),
+        ..LeadQuery::default()
+    };
+    let (count, first) = list(&store, &p, &either).await;
+    assert_eq!((count, first[0].as_str()), (60, "rare"));
+}
+
+/// Pages at any offset are consecutive slices of the one order the export streams, for
+/// plain lists and filtered ones.
+async fn every_page_is_a_slice_of_the_whole_order(store: Store) {
+    let p = project(&store).await;
+    for i in 0..45 {
+        let mut new = new_lead(&format!("l{:02}", (i * 17) % 45));
+        if i % 3 == 0 {
+            new.email = Some(format!("lead{i}@example.com"));
+            new.tags = vec!["third".into()];
+        }
+        create(&store, &p, new).await;
+    }
+    let queries = [
+        LeadQuery::default(),
+        LeadQuery {
+            sort: SortField::LeadId,
+            ascending: true,
+            ..LeadQuery::default()
+        },
+        LeadQuery {
+            with_email: Some(true),
+            ..LeadQuery::default()
+        },
+        LeadQuery {
+            tags: vec!["third".into()],
+            sort: SortField::LeadId,
+            ..LeadQuery::default()
+        },
+    ];
+    for query in queries {
+        let whole: Vec<String> = store
+            .export_leads(&p, query.clone())
+            .map_ok(|l| l.lead_id)
+            .try_collect()
+            .await
+            .unwrap();
+        let mut paged = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = store.list_leads(&p, &query, offset, 7).await.unwrap();
+            assert_eq!(page.count, whole.len() as i64, "{query:?}");
+            if page.leads.is_empty() {
+                break;
+            }
+            paged.extend(page.leads.into_iter().map(|l| l.lead_id));
+            offset += 7;
+        }
+        assert_eq!(paged, whole, "{query:?}");
+    }
+    let sorted: Vec<String> = (0..45).map(|i| format!("l{i:02}")).collect();
+    let by_id = LeadQuery {
+        sort: SortField::LeadId,
+        ascending: true,
+        ..LeadQuery::default()
+    };
+    let all = store.list_leads(&p, &by_id, 0, 100).await.unwrap();
+    let all: Vec<String> = all.leads.into_iter().map(|l| l.lead_id).collect();
+    assert_eq!(all, sorted);
 }

@@ -12,11 +12,12 @@
 
 mod access;
 mod free_form;
-mod group_commit;
 mod model;
 mod object_id;
+mod pg_pool;
 mod postgres;
 mod query;
+mod row;
 mod sqlite;
 mod stream;
 pub mod text;
@@ -40,6 +41,9 @@ pub enum StoreError {
     /// The database failed or could not be reached.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// An SQLite read failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// A schema migration failed.
     #[error("schema migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -74,6 +78,10 @@ impl StoreError {
         match self {
             StoreError::Database(error) => is_transient(error),
             StoreError::Batch(error) => is_transient(error),
+            StoreError::Sqlite(error) => matches!(
+                error.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
             _ => false,
         }
     }

@@ -1,12 +1,20 @@
-//! The `WHERE` and `ORDER BY` of lists and exports, built once for both backends.
+//! The SQL of lists, counts and exports, built once for both backends.
 //!
 //! Every caller value goes in as a bound parameter; only fixed SQL fragments chosen from
 //! closed enums are pasted into the text, so no filter value can act as an operator.
+//!
+//! A page selects the keys of its rows first (an index-only walk where the filters allow)
+//! and reads the 40 rows by key afterwards, so skipping to a deep page never reads the
+//! rows it skips. On SQLite a `tags` filter walks the tag table, which holds each lead's
+//! status and creation date: the default list by tag, and its count, never touch a lead
+//! that does not carry the tag.
 
 use super::free_form;
 use super::model::{Lead, LeadQuery, SortField, StatusFilter, STATUS_DELETED};
+use super::row::LEAD_COLUMNS;
 use super::text::query_words;
 use sqlx::{Database, Encode, QueryBuilder, Type};
+use std::fmt::Write as _;
 
 /// The SQL that differs between the backends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,116 +73,347 @@ where
     qb
 }
 
-/// Builds the query answering how many leads match `query` in `project_id`.
-///
-/// A query that filters on the status alone (the default first page) is answered from
-/// the per-status counters the triggers maintain, so its cost does not grow with the
-/// project; any other filter counts the matching rows.
-pub(crate) fn count_query<DB>(
+/// A bound value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Param {
+    Text(String),
+    Int(i32),
+    BigInt(i64),
+}
+
+/// SQL text with its parameters, numbered in the dialect's style.
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
     dialect: Dialect,
-    project_id: &str,
-    query: &LeadQuery,
-) -> QueryBuilder<DB>
-where
-    DB: Database,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Type<DB>,
-{
-    let status_only = query.email.is_none()
+    pub(crate) text: String,
+    pub(crate) params: Vec<Param>,
+}
+
+impl Sql {
+    fn new(dialect: Dialect, text: &str) -> Self {
+        Sql {
+            dialect,
+            text: text.to_owned(),
+            params: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, param: Param) -> &mut Self {
+        self.params.push(param);
+        let n = self.params.len();
+        let _ = match self.dialect {
+            Dialect::Sqlite => write!(self.text, "?{n}"),
+            Dialect::Postgres => write!(self.text, "${n}"),
+        };
+        self
+    }
+
+    fn text(&mut self, value: &str) -> &mut Self {
+        self.bind(Param::Text(value.to_owned()))
+    }
+
+    /// Appends `other`, renumbering its parameters after this one's.
+    fn append(&mut self, other: Sql) -> &mut Self {
+        let offset = self.params.len();
+        let mut rest = other.text.as_str();
+        let marker = match self.dialect {
+            Dialect::Sqlite => '?',
+            Dialect::Postgres => '$',
+        };
+        while let Some(at) = rest.find(marker) {
+            self.text.push_str(&rest[..=at]);
+            rest = &rest[at + 1..];
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let n: usize = rest[..digits].parse().unwrap_or(0);
+            let _ = write!(self.text, "{}", n + offset);
+            rest = &rest[digits..];
+        }
+        self.text.push_str(rest);
+        self.params.extend(other.params);
+        self
+    }
+}
+
+/// How an SQLite page with `full_text` finds its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextPlan {
+    /// Read every match from the full-text index, then sort them: for rare words.
+    Matches,
+    /// Walk the sort field's index in order, keeping the matches: for common words,
+    /// where the page fills long before the matches run out.
+    SortIndex,
+}
+
+/// The conditions a query leaves to the driving table: what [`push_conditions`] skips.
+#[derive(Debug, Clone, Copy, Default)]
+struct Driven {
+    /// Project, status and the first tag come from the tag table.
+    by_tag: bool,
+    /// The words come from the full-text table.
+    by_text: bool,
+}
+
+/// Whether the query filters on something besides its status.
+fn status_only(query: &LeadQuery) -> bool {
+    query.email.is_none()
         && query.full_text.is_none()
         && query.with_email.is_none()
         && query.with_fullname.is_none()
-        && query.tags.is_empty();
-    if !status_only {
-        let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM leads l");
-        push_where(&mut qb, dialect, project_id, query);
-        return qb;
-    }
-    let mut qb = QueryBuilder::new(
-        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE project_id = ",
-    );
-    qb.push_bind(project_id.to_owned());
-    match query.status {
-        StatusFilter::Is(status) => qb.push(" AND status = ").push_bind(status),
-        StatusFilter::NotDeleted => qb.push(" AND status < ").push_bind(STATUS_DELETED),
-    };
-    qb
+        && query.tags.is_empty()
 }
 
-/// Appends ` WHERE …` for `query` in `project_id` to `qb` (the leads table is aliased `l`).
-pub(crate) fn push_where<DB>(
-    qb: &mut QueryBuilder<DB>,
+/// Whether an SQLite query is driven by its first tag: then the tag table yields the
+/// page in creation order and the count without reading other leads.
+fn tag_driven(dialect: Dialect, query: &LeadQuery) -> bool {
+    dialect == Dialect::Sqlite && !query.tags.is_empty()
+}
+
+/// Whether the SQLite query filters on `full_text` with at least one word.
+pub(crate) fn has_words(query: &LeadQuery) -> bool {
+    query
+        .full_text
+        .as_deref()
+        .is_some_and(|text| !query_words(text).is_empty())
+}
+
+/// How many leads match `query` in `project_id`.
+///
+/// A query that filters on the status alone (the default first page) is answered from
+/// the per-status counters the triggers maintain, so its cost does not grow with the
+/// project; a tag is counted in the tag table's index (SQLite), words from the matches
+/// of the full-text index (SQLite); anything else counts the matching rows.
+pub(crate) fn count(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sql {
+    if status_only(query) {
+        return status_total(dialect, project_id, query.status);
+    }
+    let mut sql = Sql::new(dialect, "SELECT COUNT(*)");
+    push_from(&mut sql, dialect, project_id, query, false);
+    sql
+}
+
+/// How many leads of `project_id` have the status, from the counters.
+pub(crate) fn status_total(dialect: Dialect, project_id: &str, status: StatusFilter) -> Sql {
+    let mut sql = Sql::new(
+        dialect,
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE project_id = ",
+    );
+    sql.text(project_id);
+    match status {
+        StatusFilter::Is(status) => sql.push(" AND status = ").bind(Param::Int(status)),
+        StatusFilter::NotDeleted => sql.push(" AND status < ").bind(Param::Int(STATUS_DELETED)),
+    };
+    sql
+}
+
+/// Appends the `FROM … WHERE …` of `query`: the tag table, the full-text table or the
+/// leads (aliased `l`) in front, whichever yields the fewest rows to look at. `walk` asks
+/// SQLite to walk the sort index (see [`TextPlan::SortIndex`]).
+fn push_from(sql: &mut Sql, dialect: Dialect, project_id: &str, query: &LeadQuery, walk: bool) {
+    if tag_driven(dialect, query) {
+        let joined = !status_only_but_first_tag(query) || query.sort != SortField::CreatedAt;
+        sql.push(" FROM lead_tags t");
+        if joined {
+            sql.push(" CROSS JOIN leads l ON l.seq = t.lead_seq");
+        }
+        sql.push(" WHERE t.project_id = ").text(project_id);
+        sql.push(" AND t.tag = ").text(&query.tags[0]);
+        match query.status {
+            StatusFilter::Is(status) => sql.push(" AND t.status = ").bind(Param::Int(status)),
+            StatusFilter::NotDeleted => sql
+                .push(" AND t.status < ")
+                .bind(Param::Int(STATUS_DELETED)),
+        };
+        let driven = Driven {
+            by_tag: true,
+            by_text: false,
+        };
+        push_conditions(sql, dialect, project_id, query, driven);
+    } else if dialect == Dialect::Sqlite && has_words(query) && !walk {
+        sql.push(
+            " FROM leads_fts CROSS JOIN leads l ON l.seq = leads_fts.rowid WHERE leads_fts MATCH ",
+        );
+        sql.text(&fts_expression(query));
+        sql.push(" AND l.project_id = ").text(project_id);
+        push_status(sql, query.status);
+        let driven = Driven {
+            by_tag: false,
+            by_text: true,
+        };
+        push_conditions(sql, dialect, project_id, query, driven);
+    } else {
+        sql.push(" FROM leads l");
+        if walk {
+            sql.push(" INDEXED BY ").push(sort_index(query.sort));
+        }
+        sql.push(" WHERE l.project_id = ").text(project_id);
+        push_status(sql, query.status);
+        push_conditions(sql, dialect, project_id, query, Driven::default());
+    }
+}
+
+/// Whether the only filters are the status and exactly one tag.
+fn status_only_but_first_tag(query: &LeadQuery) -> bool {
+    query.tags.len() == 1
+        && query.email.is_none()
+        && query.full_text.is_none()
+        && query.with_email.is_none()
+        && query.with_fullname.is_none()
+}
+
+/// The SQLite index that lists a project's leads of one status in `sort` order.
+fn sort_index(sort: SortField) -> &'static str {
+    match sort {
+        SortField::CreatedAt => "leads_by_created",
+        SortField::UpdatedAt => "leads_by_updated",
+        SortField::Fullname => "leads_by_fullname",
+        SortField::Email => "leads_by_email",
+        SortField::LeadId => "leads_by_lead_id",
+    }
+}
+
+/// The rows of one page of `query`, in order.
+///
+/// The keys of the page come first from the narrowest walk (the tag table, the sort
+/// index or the full-text matches); only those rows are read whole.
+pub(crate) fn page(
     dialect: Dialect,
     project_id: &str,
     query: &LeadQuery,
-) where
-    DB: Database,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Type<DB>,
-{
-    qb.push(" WHERE l.project_id = ")
-        .push_bind(project_id.to_owned());
-    match query.status {
-        StatusFilter::Is(status) => {
-            qb.push(" AND l.status = ").push_bind(status);
-        }
-        StatusFilter::NotDeleted => {
-            qb.push(" AND l.status < ").push_bind(STATUS_DELETED);
-        }
+    offset: i64,
+    limit: i64,
+    plan: TextPlan,
+) -> Sql {
+    let key = match dialect {
+        Dialect::Sqlite => "seq",
+        Dialect::Postgres => "id",
+    };
+    let walk = dialect == Dialect::Sqlite
+        && has_words(query)
+        && !tag_driven(dialect, query)
+        && plan == TextPlan::SortIndex
+        && matches!(query.status, StatusFilter::Is(_));
+    let mut keys = Sql::new(dialect, "");
+    if tag_driven(dialect, query) {
+        keys.push("SELECT t.lead_seq");
+    } else {
+        keys.push(&format!("SELECT l.{key}"));
     }
+    push_from(&mut keys, dialect, project_id, query, walk);
+    if tag_driven(dialect, query) && query.sort == SortField::CreatedAt {
+        let direction = if query.ascending { "ASC" } else { "DESC" };
+        keys.push(&format!(
+            " ORDER BY t.created_at {direction}, t.id {direction}"
+        ));
+    } else {
+        push_order(&mut keys, dialect, query);
+    }
+    keys.push(" LIMIT ").bind(Param::BigInt(limit));
+    keys.push(" OFFSET ").bind(Param::BigInt(offset));
+
+    let mut sql = Sql::new(
+        dialect,
+        &format!("SELECT {LEAD_COLUMNS} FROM leads l WHERE l.{key} IN ("),
+    );
+    sql.append(keys).push(")");
+    push_order(&mut sql, dialect, query);
+    sql
+}
+
+/// Every lead matching `query`, in order: what an export streams.
+pub(crate) fn export(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sql {
+    let mut sql = Sql::new(dialect, &format!("SELECT {LEAD_COLUMNS} FROM leads l"));
+    sql.push(" WHERE l.project_id = ").text(project_id);
+    push_status(&mut sql, query.status);
+    push_conditions(&mut sql, dialect, project_id, query, Driven::default());
+    push_order(&mut sql, dialect, query);
+    sql
+}
+
+fn push_status(sql: &mut Sql, status: StatusFilter) {
+    match status {
+        StatusFilter::Is(status) => sql.push(" AND l.status = ").bind(Param::Int(status)),
+        StatusFilter::NotDeleted => sql
+            .push(" AND l.status < ")
+            .bind(Param::Int(STATUS_DELETED)),
+    };
+}
+
+/// The FTS5 query of the `full_text` words: any of them, each as a quoted string.
+fn fts_expression(query: &LeadQuery) -> String {
+    query_words(query.full_text.as_deref().unwrap_or_default())
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// Appends ` AND …` for every filter of `query` but the project and status, and but what
+/// the driving table already checks.
+fn push_conditions(
+    sql: &mut Sql,
+    dialect: Dialect,
+    project_id: &str,
+    query: &LeadQuery,
+    driven: Driven,
+) {
     if let Some(email) = &query.email {
-        qb.push(" AND l.email_key = ")
-            .push_bind(email.to_lowercase());
+        sql.push(" AND l.email_key = ").text(&email.to_lowercase());
     }
     match query.with_email {
         Some(true) => {
-            qb.push(" AND l.email_key IS NOT NULL");
+            sql.push(" AND l.email_key IS NOT NULL");
         }
         Some(false) => {
-            qb.push(" AND l.email_key IS NULL");
+            sql.push(" AND l.email_key IS NULL");
         }
         None => {}
     }
     match query.with_fullname {
         Some(true) => {
-            qb.push(" AND l.fullname IS NOT NULL AND l.fullname <> ''");
+            sql.push(" AND l.fullname IS NOT NULL AND l.fullname <> ''");
         }
         Some(false) => {
-            qb.push(" AND (l.fullname IS NULL OR l.fullname = '')");
+            sql.push(" AND (l.fullname IS NULL OR l.fullname = '')");
         }
         None => {}
     }
-    for tag in &query.tags {
+    let skip = usize::from(driven.by_tag);
+    for tag in query.tags.iter().skip(skip) {
         match dialect {
             Dialect::Sqlite => {
-                qb.push(" AND l.seq IN (SELECT lead_seq FROM lead_tags WHERE project_id = ")
-                    .push_bind(project_id.to_owned())
+                sql.push(" AND l.seq IN (SELECT lead_seq FROM lead_tags WHERE project_id = ")
+                    .text(project_id)
                     .push(" AND tag = ")
-                    .push_bind(tag.clone())
+                    .text(tag)
                     .push(")");
             }
             Dialect::Postgres => {
-                qb.push(" AND l.tags @> ARRAY[")
-                    .push_bind(tag.clone())
+                sql.push(" AND l.tags @> ARRAY[")
+                    .text(tag)
                     .push("]::text[]");
             }
         }
+    }
+    if driven.by_text {
+        return;
     }
     if let Some(full_text) = &query.full_text {
         let words = query_words(full_text);
         if words.is_empty() {
             // Nothing searchable (only punctuation): no lead holds such a word.
-            qb.push(" AND 1 = 0");
+            sql.push(" AND 1 = 0");
         } else {
             match dialect {
                 Dialect::Sqlite => {
-                    let expr = words
-                        .iter()
-                        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-                        .collect::<Vec<_>>()
-                        .join(" OR ");
-                    qb.push(" AND l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ")
-                        .push_bind(expr)
+                    sql.push(" AND l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ")
+                        .text(&fts_expression(query))
                         .push(")");
                 }
                 Dialect::Postgres => {
@@ -183,8 +422,8 @@ pub(crate) fn push_where<DB>(
                         .map(|w| format!("'{}'", w.replace('\'', "''")))
                         .collect::<Vec<_>>()
                         .join(" | ");
-                    qb.push(" AND to_tsvector('simple', l.search) @@ to_tsquery('simple', ")
-                        .push_bind(expr)
+                    sql.push(" AND to_tsvector('simple', l.search) @@ to_tsquery('simple', ")
+                        .text(&expr)
                         .push(")");
                 }
             }
@@ -194,11 +433,7 @@ pub(crate) fn push_where<DB>(
 
 /// Appends ` ORDER BY …` for `query`. The id breaks ties, so pages never overlap;
 /// missing values sort first ascending and last descending on both backends.
-pub(crate) fn push_order<DB: Database>(
-    qb: &mut QueryBuilder<DB>,
-    dialect: Dialect,
-    query: &LeadQuery,
-) {
+fn push_order(sql: &mut Sql, dialect: Dialect, query: &LeadQuery) {
     let direction = if query.ascending { "ASC" } else { "DESC" };
     let nullable = matches!(query.sort, SortField::Fullname | SortField::Email);
     let nulls = match (dialect, nullable, query.ascending) {
@@ -207,8 +442,48 @@ pub(crate) fn push_order<DB: Database>(
         // SQLite already orders NULL lowest; non-null columns need no clause.
         _ => "",
     };
-    qb.push(format_args!(
+    sql.push(&format!(
         " ORDER BY l.{column} {direction}{nulls}, l.id {direction}",
         column = query.sort.column()
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appended_parameters_are_renumbered() {
+        let mut outer = Sql::new(Dialect::Postgres, "SELECT ");
+        outer.text("a").push(" IN (");
+        let mut inner = Sql::new(Dialect::Postgres, "SELECT ");
+        inner.text("b").push(", ").text("c");
+        outer.append(inner).push(")");
+        assert_eq!(outer.text, "SELECT $1 IN (SELECT $2, $3)");
+        assert_eq!(
+            outer.params,
+            [
+                Param::Text("a".into()),
+                Param::Text("b".into()),
+                Param::Text("c".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tag_page_in_creation_order_reads_the_tag_table_alone() {
+        let query = LeadQuery {
+            tags: vec!["vip".into()],
+            ..LeadQuery::default()
+        };
+        let count = count(Dialect::Sqlite, "p", &query);
+        assert!(!count.text.contains("JOIN"), "{}", count.text);
+        let page = page(Dialect::Sqlite, "p", &query, 0, 40, TextPlan::Matches);
+        assert!(
+            page.text
+                .contains("ORDER BY t.created_at DESC, t.id DESC LIMIT"),
+            "{}",
+            page.text
+        );
+    }
 }

@@ -16,6 +16,16 @@ const BUFFER: usize = 256;
 /// Where a producer sends rows.
 pub(crate) type RowSender = mpsc::Sender<Result<Lead, StoreError>>;
 
+/// A bounded channel of rows and the stream that reads it.
+pub(crate) fn channel() -> (RowSender, BoxStream<'static, Result<Lead, StoreError>>) {
+    let (tx, rx) = mpsc::channel(BUFFER);
+    let rows = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+    .boxed();
+    (tx, rows)
+}
+
 /// Runs `produce` on its own task and answers the stream of what it sends; an error it
 /// returns becomes the stream's last item.
 pub(crate) fn spawn_rows<F, Fut>(produce: F) -> BoxStream<'static, Result<Lead, StoreError>>
@@ -23,15 +33,12 @@ where
     F: FnOnce(RowSender) -> Fut,
     Fut: Future<Output = Result<(), StoreError>> + Send + 'static,
 {
-    let (tx, rx) = mpsc::channel(BUFFER);
+    let (tx, rows) = channel();
     let task = produce(tx.clone());
     tokio::spawn(async move {
         if let Err(error) = task.await {
             let _ = tx.send(Err(error)).await;
         }
     });
-    futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    })
-    .boxed()
+    rows
 }

@@ -1,32 +1,51 @@
 //! The embedded backend: one SQLite file in WAL mode.
 //!
-//! One writer connection serialises every write (SQLite allows one writer anyway; doing it
-//! in the pool avoids lock retries), and a small pool of readers runs lists, lookups and
-//! exports concurrently with it. `synchronous=FULL` makes a commit durable before it is
-//! acknowledged.
+//! One writer connection (sqlx) serialises every write (SQLite allows one writer anyway;
+//! doing it in the pool avoids lock retries); creates share its transactions through the
+//! group commit. Reads run beside it on read-only rusqlite connections (`read.rs`): point
+//! lookups inline, lists and exports on a few blocking threads. `synchronous=FULL` makes a
+//! commit durable before it is acknowledged, and a read begun after an acknowledgement
+//! sees the write.
+
+mod group_commit;
+mod read;
+mod write;
 
 use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
-use super::group_commit::GroupCommit;
 use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User};
-use super::query::{count_query, insert_leads, push_order, push_where, Dialect};
-use super::stream::spawn_rows;
-use super::{apply_edit, free_form, from_millis, new_object_id, now, StoreError, StoreOptions};
-use futures::stream::{BoxStream, TryStreamExt};
+use super::query::{self, Dialect, TextPlan};
+use super::row::{self, LEAD_COLUMNS};
+use super::{apply_edit, free_form, new_object_id, now, StoreError, StoreOptions};
+use futures::stream::BoxStream;
+use group_commit::GroupCommit;
+use read::Readers;
+use rusqlite::params_from_iter;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::types::Json;
-use sqlx::{QueryBuilder, Row, Sqlite};
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-const LEAD_COLUMNS: &str = "l.id, l.project_id, l.lead_id, l.fullname, l.email, l.phone, \
-    l.company, l.note, l.street_address, l.city, l.region, l.zipcode, l.country, l.tags, \
-    l.status, l.attributes, l.properties, l.created_by, l.created_at, l.updated_at, l.version";
-
-/// Readers alongside the writer.
+/// Lists and exports running at once, unless configured.
 const READERS: u32 = 4;
+
+/// A lead by id in a project.
+static GET_LEAD: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {LEAD_COLUMNS} FROM leads l WHERE l.project_id = ?1 AND l.id = ?2")
+});
+
+/// A user's access to a project and the lead at an address of it, in one lookup.
+static LEAD_FOR_MEMBER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT u.credential_version AS credential_version, m.role AS member_role, \
+         {LEAD_COLUMNS} FROM users u \
+         LEFT JOIN memberships m ON m.user_id = u.id AND m.project_id = ?1 \
+         LEFT JOIN leads l ON l.project_id = m.project_id AND l.id = ?2 \
+         WHERE u.id = ?3"
+    )
+});
 
 /// The embedded schema migrations.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -35,7 +54,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     write: SqlitePool,
-    read: SqlitePool,
+    readers: Arc<Readers>,
     creates: GroupCommit,
 }
 
@@ -71,7 +90,7 @@ impl SqliteStore {
             .acquire_timeout(pool.acquire_timeout)
             .connect_with(options.clone())
             .await?;
-        let pending = pending_migrations(&write).await?;
+        let pending = pending_migrations(applied_migrations(&write).await?);
         MIGRATOR.run(&write).await?;
         if pending > 0 {
             tracing::info!(applied = pending, "migrated the schema");
@@ -84,15 +103,15 @@ impl SqliteStore {
             .execute(&write)
             .await?;
         tokio::spawn(optimize_periodically(write.clone()));
-        let read = SqlitePoolOptions::new()
-            .max_connections(pool.max_connections.unwrap_or(READERS))
-            .acquire_timeout(pool.acquire_timeout)
-            .connect_with(options.read_only(true))
-            .await?;
+        let readers = Readers::open(
+            options.get_filename().to_owned(),
+            pool.max_connections.unwrap_or(READERS).max(1),
+            pool.acquire_timeout,
+        )?;
         let creates = GroupCommit::start(write.clone());
         Ok(SqliteStore {
             write,
-            read,
+            readers,
             creates,
         })
     }
@@ -103,30 +122,47 @@ impl SqliteStore {
     }
 
     pub(super) async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
+        self.readers
+            .inline(|conn| Ok(read::optional(conn, "SELECT 1", [], |_| Ok(()))?))?;
         Ok(())
     }
 
     pub(super) async fn close(&self) {
-        self.read.close().await;
+        self.readers.close();
         self.write.close().await;
     }
 
     /// Whether the database answers and has every migration this build knows.
     pub(super) async fn ready(&self) -> Result<bool, StoreError> {
-        Ok(pending_migrations(&self.read).await? == 0)
+        let applied = self.readers.inline(|conn| {
+            let table = read::optional(
+                conn,
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                [],
+                |_| Ok(()),
+            )?;
+            match table {
+                Some(()) => read::all(
+                    conn,
+                    "SELECT version FROM _sqlx_migrations WHERE success",
+                    [],
+                    |row| Ok(row.get(0)?),
+                ),
+                None => Ok(Vec::new()),
+            }
+        })?;
+        Ok(pending_migrations(applied) == 0)
     }
 
     pub(super) fn pool_stats(&self) -> Vec<PoolStats> {
-        [("read", &self.read), ("write", &self.write)]
-            .into_iter()
-            .map(|(name, pool)| PoolStats {
-                name,
-                size: pool.size(),
-                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
-                max: pool.options().get_max_connections(),
-            })
-            .collect()
+        let mut stats = self.readers.stats().to_vec();
+        stats.push(PoolStats {
+            name: "write",
+            size: self.write.size(),
+            idle: u32::try_from(self.write.num_idle()).unwrap_or(u32::MAX),
+            max: self.write.options().get_max_connections(),
+        });
+        stats
     }
 
     /// Writes a consistent copy of the database to `path` while it stays in use
@@ -197,23 +233,27 @@ impl SqliteStore {
     }
 
     pub(super) async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, email, password_hash, credential_version FROM users WHERE email_key = ?",
-        )
-        .bind(email.to_lowercase())
-        .fetch_optional(&self.read)
-        .await?;
-        row.map(|r| user_from_row(&r)).transpose()
+        let key = email.to_lowercase();
+        self.readers.inline(|conn| {
+            read::optional(
+                conn,
+                "SELECT id, email, password_hash, credential_version FROM users \
+                 WHERE email_key = ?1",
+                [&key],
+                |r| row::user(r),
+            )
+        })
     }
 
     pub(super) async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, email, password_hash, credential_version FROM users WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await?;
-        row.map(|r| user_from_row(&r)).transpose()
+        self.readers.inline(|conn| {
+            read::optional(
+                conn,
+                "SELECT id, email, password_hash, credential_version FROM users WHERE id = ?1",
+                [id],
+                |r| row::user(r),
+            )
+        })
     }
 
     pub(super) async fn set_password_hash(
@@ -233,9 +273,10 @@ impl SqliteStore {
     }
 
     pub(super) async fn count_users(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.read)
-            .await?)
+        self.readers.inline(|conn| {
+            let n = read::optional(conn, "SELECT COUNT(*) FROM users", [], |r| Ok(r.get(0)?))?;
+            Ok(n.unwrap_or(0))
+        })
     }
 
     pub(super) async fn create_project(&self, name: &str) -> Result<Project, StoreError> {
@@ -326,16 +367,16 @@ impl SqliteStore {
         user_id: &str,
         project_id: &str,
     ) -> Result<Option<Access>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.credential_version AS credential_version, m.role AS member_role \
-             FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.project_id = ? \
-             WHERE u.id = ?",
-        )
-        .bind(project_id)
-        .bind(user_id)
-        .fetch_optional(&self.read)
-        .await?;
-        row.map(|r| access_from_row(&r)).transpose()
+        self.readers.inline(|conn| {
+            read::optional(
+                conn,
+                "SELECT u.credential_version AS credential_version, m.role AS member_role \
+                 FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.project_id = ?1 \
+                 WHERE u.id = ?2",
+                [project_id, user_id],
+                |r| row::access(r),
+            )
+        })
     }
 
     pub(super) async fn idempotency_key(
@@ -344,22 +385,20 @@ impl SqliteStore {
         key: &str,
         expired_before: i64,
     ) -> Result<Option<StoredKey>, StoreError> {
-        let row = sqlx::query(
-            "SELECT fingerprint, response FROM idempotency_keys \
-             WHERE project_id = ? AND key = ? AND created_at >= ?",
-        )
-        .bind(project_id)
-        .bind(key)
-        .bind(expired_before)
-        .fetch_optional(&self.read)
-        .await?;
-        row.map(|r| {
-            Ok(StoredKey {
-                fingerprint: r.try_get("fingerprint")?,
-                response: r.try_get("response")?,
-            })
+        self.readers.inline(|conn| {
+            read::optional(
+                conn,
+                "SELECT fingerprint, response FROM idempotency_keys \
+                 WHERE project_id = ?1 AND key = ?2 AND created_at >= ?3",
+                rusqlite::params![project_id, key, expired_before],
+                |r| {
+                    Ok(StoredKey {
+                        fingerprint: r.get("fingerprint")?,
+                        response: r.get("response")?,
+                    })
+                },
+            )
         })
-        .transpose()
     }
 
     /// Inserts through the group commit, with the key in the same transaction.
@@ -389,30 +428,33 @@ impl SqliteStore {
         user_id: &str,
         project_id: &str,
     ) -> Result<Option<Role>, StoreError> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM memberships WHERE project_id = ? AND user_id = ?")
-                .bind(project_id)
-                .bind(user_id)
-                .fetch_optional(&self.read)
-                .await?;
-        role.map(|r| parse_role(&r)).transpose()
+        let role: Option<String> = self.readers.inline(|conn| {
+            read::optional(
+                conn,
+                "SELECT role FROM memberships WHERE project_id = ?1 AND user_id = ?2",
+                [project_id, user_id],
+                |r| Ok(r.get(0)?),
+            )
+        })?;
+        role.map(|r| row::role(&r)).transpose()
     }
 
     pub(super) async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT project_id, role FROM memberships WHERE user_id = ? ORDER BY project_id",
-        )
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Membership {
-                    project_id: r.try_get("project_id")?,
-                    role: parse_role(&r.try_get::<String, _>("role")?)?,
-                })
-            })
-            .collect()
+        self.readers.inline(|conn| {
+            read::all(
+                conn,
+                "SELECT project_id, role FROM memberships WHERE user_id = ?1 ORDER BY project_id",
+                [user_id],
+                |r| {
+                    Ok(Membership {
+                        project_id: r.get("project_id")?,
+                        role: row::role(r.get_ref("role")?.as_str().map_err(|e| {
+                            StoreError::Corrupt(format!("a stored role is not text: {e}"))
+                        })?)?,
+                    })
+                },
+            )
+        })
     }
 
     /// Inserts through the group commit: acknowledged once durable, sharing the sync
@@ -422,15 +464,8 @@ impl SqliteStore {
     }
 
     pub(super) async fn insert_leads(&self, leads: &[Lead]) -> Result<(), StoreError> {
-        // 23 parameters a row; SQLite takes at most 32,766 in one statement.
-        const ROWS_PER_STATEMENT: usize = 1_000;
         let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
-        for chunk in leads.chunks(ROWS_PER_STATEMENT) {
-            insert_leads::<Sqlite, _>(chunk, |lead| Json(&lead.tags))
-                .build()
-                .execute(&mut *tx)
-                .await?;
-        }
+        write::insert(&mut tx, leads).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -440,14 +475,8 @@ impl SqliteStore {
         project_id: &str,
         id: &str,
     ) -> Result<Option<Lead>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {LEAD_COLUMNS} FROM leads l WHERE l.project_id = ? AND l.id = ?"
-        )))
-        .bind(project_id)
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await?;
-        row.map(|r| lead_from_row(&r)).transpose()
+        self.readers
+            .inline(|conn| read::optional(conn, &GET_LEAD, [project_id, id], |r| row::lead(r)))
     }
 
     pub(super) async fn lead_for_member(
@@ -456,27 +485,11 @@ impl SqliteStore {
         project_id: &str,
         id: &str,
     ) -> Result<Option<(Access, Option<Lead>)>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT u.credential_version AS credential_version, m.role AS member_role, \
-             {LEAD_COLUMNS} FROM users u \
-             LEFT JOIN memberships m ON m.user_id = u.id AND m.project_id = ? \
-             LEFT JOIN leads l ON l.project_id = m.project_id AND l.id = ? \
-             WHERE u.id = ?"
-        )))
-        .bind(project_id)
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(&self.read)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let access = access_from_row(&row)?;
-        let lead = match row.try_get::<Option<String>, _>("id")? {
-            Some(_) => Some(lead_from_row(&row)?),
-            None => None,
-        };
-        Ok(Some((access, lead)))
+        self.readers.inline(|conn| {
+            read::optional(conn, &LEAD_FOR_MEMBER, [project_id, id, user_id], |r| {
+                Ok((row::access(r)?, row::optional_lead(r)?))
+            })
+        })
     }
 
     pub(super) async fn edit_lead(
@@ -488,17 +501,15 @@ impl SqliteStore {
         // BEGIN IMMEDIATE takes the write lock before the read, so the row cannot change
         // between read and write even if another process writes the file.
         let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {LEAD_COLUMNS} FROM leads l WHERE l.project_id = ? AND l.id = ?"
-        )))
-        .bind(project_id)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
+        let found = sqlx::query(sqlx::AssertSqlSafe(GET_LEAD.as_str()))
+            .bind(project_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(found) = found else {
             return Ok(None);
         };
-        let mut lead = lead_from_row(&row)?;
+        let mut lead = row::lead(&found)?;
         if apply_edit(&mut lead, edit) {
             sqlx::query(
                 "UPDATE leads SET fullname = ?, email = ?, phone = ?, company = ?, note = ?, \
@@ -538,7 +549,7 @@ impl SqliteStore {
         project_id: &str,
         id: &str,
     ) -> Result<Option<Lead>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM leads WHERE project_id = ? AND id = ? RETURNING {}",
             LEAD_COLUMNS.replace("l.", "")
         )))
@@ -546,7 +557,7 @@ impl SqliteStore {
         .bind(id)
         .fetch_optional(&self.write)
         .await?;
-        row.map(|r| lead_from_row(&r)).transpose()
+        deleted.map(|r| row::lead(&r)).transpose()
     }
 
     pub(super) async fn list_leads(
@@ -556,23 +567,10 @@ impl SqliteStore {
         offset: i64,
         limit: i64,
     ) -> Result<LeadPage, StoreError> {
-        // One snapshot for both queries, so `count` agrees with the page under
-        // concurrent writes.
-        let mut tx = self.read.begin().await?;
-        let mut count = count_query::<Sqlite>(Dialect::Sqlite, project_id, query);
-        let count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
-
-        let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {LEAD_COLUMNS} FROM leads l"));
-        push_where(&mut page, Dialect::Sqlite, project_id, query);
-        push_order(&mut page, Dialect::Sqlite, query);
-        page.push(" LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
-        let rows = page.build().fetch_all(&mut *tx).await?;
-        tx.commit().await?;
-        let leads = rows.iter().map(lead_from_row).collect::<Result<_, _>>()?;
-        Ok(LeadPage { count, leads })
+        let (project_id, query) = (project_id.to_owned(), query.clone());
+        self.readers
+            .blocking(move |conn| list_in(conn, &project_id, &query, offset, limit))
+            .await
     }
 
     pub(super) fn export_leads(
@@ -580,14 +578,12 @@ impl SqliteStore {
         project_id: String,
         query: LeadQuery,
     ) -> BoxStream<'static, Result<Lead, StoreError>> {
-        let pool = self.read.clone();
-        spawn_rows(move |tx| async move {
-            let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {LEAD_COLUMNS} FROM leads l"));
-            push_where(&mut qb, Dialect::Sqlite, &project_id, &query);
-            push_order(&mut qb, Dialect::Sqlite, &query);
-            let mut rows = qb.build().fetch(&pool);
-            while let Some(row) = rows.try_next().await? {
-                if tx.send(lead_from_row(&row)).await.is_err() {
+        self.readers.stream(move |conn, tx| {
+            let sql = query::export(Dialect::Sqlite, &project_id, &query);
+            let mut statement = conn.prepare_cached(&sql.text)?;
+            let mut rows = statement.query(params_from_iter(&sql.params))?;
+            while let Some(found) = rows.next()? {
+                if tx.blocking_send(row::lead(found)).is_err() {
                     break; // The reader went away.
                 }
             }
@@ -596,16 +592,59 @@ impl SqliteStore {
     }
 }
 
-/// Inserts one lead on `conn` (the group commit's open transaction).
-pub(super) async fn insert_lead(
-    conn: &mut sqlx::SqliteConnection,
-    lead: &Lead,
-) -> Result<(), StoreError> {
-    insert_leads::<Sqlite, _>(std::slice::from_ref(lead), |lead| Json(&lead.tags))
-        .build()
-        .execute(conn)
-        .await?;
-    Ok(())
+/// One page and the count, in one read transaction, so `count` agrees with the page under
+/// concurrent writes.
+fn list_in(
+    conn: &rusqlite::Connection,
+    project_id: &str,
+    query: &LeadQuery,
+    offset: i64,
+    limit: i64,
+) -> Result<LeadPage, StoreError> {
+    let scalar = |sql: query::Sql| -> Result<i64, StoreError> {
+        let found = read::optional(conn, &sql.text, params_from_iter(&sql.params), |r| {
+            Ok(r.get(0)?)
+        })?;
+        Ok(found.unwrap_or(0))
+    };
+    conn.execute_batch("BEGIN")?;
+    let outcome = (|| {
+        let count = scalar(query::count(Dialect::Sqlite, project_id, query))?;
+        let plan = if query::has_words(query) {
+            let total = scalar(query::status_total(
+                Dialect::Sqlite,
+                project_id,
+                query.status,
+            ))?;
+            text_plan(count, total, offset + limit)
+        } else {
+            TextPlan::Matches
+        };
+        let sql = query::page(Dialect::Sqlite, project_id, query, offset, limit, plan);
+        let leads = read::all(conn, &sql.text, params_from_iter(&sql.params), |r| {
+            row::lead(r)
+        })?;
+        Ok(LeadPage { count, leads })
+    })();
+    conn.execute_batch("COMMIT")?;
+    outcome
+}
+
+/// Whether a `full_text` page walks the sort index or sorts the matches: walking reads
+/// about `wanted × total / matches` index entries, sorting reads every match whole, so
+/// the walk wins unless the words are rare.
+fn text_plan(matches: i64, total: i64, wanted: i64) -> TextPlan {
+    // An index entry costs a fraction of a whole row read and sorted.
+    const ENTRIES_PER_ROW: i64 = 8;
+    if matches <= 0 {
+        return TextPlan::Matches;
+    }
+    let walked = wanted.saturating_mul(total) / matches;
+    if walked <= matches.saturating_mul(ENTRIES_PER_ROW) {
+        TextPlan::SortIndex
+    } else {
+        TextPlan::Matches
+    }
 }
 
 /// Runs `PRAGMA optimize` every few hours until the pool closes.
@@ -622,78 +661,27 @@ async fn optimize_periodically(pool: SqlitePool) {
     }
 }
 
-fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
-    Ok(User {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        credential_version: row.try_get("credential_version")?,
-    })
-}
-
-fn access_from_row(row: &SqliteRow) -> Result<Access, StoreError> {
-    Ok(Access {
-        credential_version: row.try_get("credential_version")?,
-        role: row
-            .try_get::<Option<String>, _>("member_role")?
-            .map(|r| parse_role(&r))
-            .transpose()?,
-    })
-}
-
-/// How many of this build's migrations the database has not applied yet.
-async fn pending_migrations(pool: &SqlitePool) -> Result<usize, StoreError> {
+/// The versions of the migrations applied to the database.
+async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<i64>, StoreError> {
     let exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
     )
     .fetch_one(pool)
     .await?;
-    let applied: Vec<i64> = if exists {
+    if !exists {
+        return Ok(Vec::new());
+    }
+    Ok(
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
             .fetch_all(pool)
-            .await?
-    } else {
-        Vec::new()
-    };
-    Ok(MIGRATOR
+            .await?,
+    )
+}
+
+/// How many of this build's migrations are not among `applied`.
+fn pending_migrations(applied: Vec<i64>) -> usize {
+    MIGRATOR
         .iter()
         .filter(|m| !applied.contains(&m.version))
-        .count())
-}
-
-fn parse_role(role: &str) -> Result<Role, StoreError> {
-    role.parse()
-        .map_err(|e: super::UnknownRole| StoreError::Corrupt(e.to_string()))
-}
-
-fn lead_from_row(row: &SqliteRow) -> Result<Lead, StoreError> {
-    let Json(tags): Json<Vec<String>> = row.try_get("tags")?;
-    let attributes = free_form::from_text(row.try_get("attributes")?, "attributes")?;
-    let properties: Option<&str> = row.try_get("properties")?;
-    let properties = properties
-        .map(|text| free_form::from_text(text, "properties"))
-        .transpose()?;
-    Ok(Lead {
-        id: row.try_get("id")?,
-        project_id: row.try_get("project_id")?,
-        lead_id: row.try_get("lead_id")?,
-        fullname: row.try_get("fullname")?,
-        email: row.try_get("email")?,
-        phone: row.try_get("phone")?,
-        company: row.try_get("company")?,
-        note: row.try_get("note")?,
-        street_address: row.try_get("street_address")?,
-        city: row.try_get("city")?,
-        region: row.try_get("region")?,
-        zipcode: row.try_get("zipcode")?,
-        country: row.try_get("country")?,
-        tags,
-        status: row.try_get("status")?,
-        attributes,
-        properties,
-        created_by: row.try_get("created_by")?,
-        created_at: from_millis(row.try_get("created_at")?)?,
-        updated_at: from_millis(row.try_get("updated_at")?)?,
-        version: row.try_get("version")?,
-    })
+        .count()
 }

@@ -9,9 +9,10 @@
 //! statement, or a create's savepoint when it carries an idempotency key) and reported to
 //! its own caller; a failed commit is reported to every caller of the batch.
 
-use super::access::{KeyRecord, KeyedInsert};
-use super::model::Lead;
-use super::StoreError;
+use super::super::access::{KeyRecord, KeyedInsert};
+use super::super::model::Lead;
+use super::super::StoreError;
+use super::write;
 use crate::metrics;
 use sqlx::sqlite::SqlitePool;
 use sqlx::SqliteConnection;
@@ -125,7 +126,7 @@ async fn write_batch(
     let mut results = Vec::with_capacity(creates.len());
     for (lead, key) in creates {
         let result = match key {
-            None => super::sqlite::insert_lead(&mut tx, lead)
+            None => write::insert(&mut tx, std::slice::from_ref(lead))
                 .await
                 .map(|()| KeyedInsert::Inserted),
             Some(key) => insert_keyed(&mut tx, lead, key).await,
@@ -169,7 +170,7 @@ async fn insert_keyed(
         if inserted.rows_affected() == 0 {
             return Ok(KeyedInsert::KeyTaken);
         }
-        super::sqlite::insert_lead(&mut *conn, lead).await?;
+        write::insert(&mut *conn, std::slice::from_ref(lead)).await?;
         Ok(KeyedInsert::Inserted)
     }
     .await;
