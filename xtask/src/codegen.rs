@@ -31,7 +31,15 @@ const DERIVED: &[(&str, Derived)] = &[
         "crates/leads-api/generated.rs",
         Derived::Generated(leads_codegen::server::generate),
     ),
+    (
+        "crates/leads-client-mock/generated.rs",
+        Derived::Generated(leads_codegen::mock::generate),
+    ),
     ("crates/leads-client/openapi/leads.yaml", Derived::SpecCopy),
+    (
+        "crates/leads-client-mock/openapi/leads.yaml",
+        Derived::SpecCopy,
+    ),
     ("crates/leads-api/openapi/leads.yaml", Derived::SpecCopy),
     ("crates/leads-docs/openapi/leads.yaml", Derived::SpecCopy),
 ];

@@ -2,9 +2,10 @@
 //!
 //! One hand-written OpenAPI 3.0 document is the source of truth. This crate turns it into
 //! Rust: [`client::generate`] drives progenitor for the HTTP client, [`server::generate`]
-//! writes the server trait, its models and an axum router, and the build scripts of
-//! `leads-client` and `leads-api` call them so that a spec change is a compile error wherever
-//! code no longer agrees.
+//! writes the server trait, its models and an axum router, [`mock::generate`] writes typed
+//! httpmock mocks of the client's operations, and the build scripts of `leads-client`,
+//! `leads-api` and `leads-client-mock` call them so that a spec change is a compile error
+//! wherever code no longer agrees.
 #![deny(missing_docs)]
 
 mod array_bounds;
@@ -15,6 +16,7 @@ mod constraints;
 mod docs;
 pub mod error;
 pub mod lint;
+pub mod mock;
 mod named;
 mod nullable;
 pub mod requests;
