@@ -1,7 +1,9 @@
 //! Faults are told apart from the caller's mistakes: broken stored data is a 500 with a log
-//! line (never a 401, a zero or 1970), a busy server a 503 with `Retry-After` (never a
-//! 500), and an `Idempotency-Key` makes a create that may have been applied safe to retry.
+//! line (never a 401, a zero or 1970) and never takes its project's list down, a busy
+//! server a 503 with `Retry-After` (never a 500), and an `Idempotency-Key` makes a create
+//! that may have been applied safe to retry.
 
+use futures::TryStreamExt;
 use std::time::{Duration, Instant};
 
 use leads_client::types::{self, LeadCreate};
@@ -123,6 +125,45 @@ async fn broken_stored_data_is_a_logged_500(backend: Backend) {
     assert!(
         logged(&server, &["storage failed", "out of range"]),
         "{backend:?}: no log line for the timestamp"
+    );
+    // The project's list and export still answer, without the broken lead, and the log
+    // names it.
+    let other = agent
+        .create_lead()
+        .project_id(project)
+        .body(LeadCreate::builder().lead_id("sound"))
+        .send()
+        .await
+        .expect("created")
+        .into_inner();
+    let page = agent
+        .list_leads()
+        .project_id(project)
+        .send()
+        .await
+        .expect("the list still answers")
+        .into_inner();
+    let listed: Vec<&str> = page.leads.iter().map(|l| l.lead_id.as_str()).collect();
+    assert_eq!(listed, vec!["sound"], "{backend:?}: the sound lead alone");
+    assert!(
+        logged(&server, &["cannot be read", lead.id.as_str()]),
+        "{backend:?}: no log line naming the unreadable lead"
+    );
+    let chunks: Vec<_> = agent
+        .export_leads_csv()
+        .project_id(project)
+        .send()
+        .await
+        .expect("the export still answers")
+        .into_inner()
+        .into_inner()
+        .try_collect()
+        .await
+        .expect("the export streams");
+    let csv = String::from_utf8(chunks.concat()).expect("UTF-8");
+    assert!(
+        csv.contains(other.id.as_str()) && !csv.contains(lead.id.as_str()),
+        "{backend:?}: {csv}"
     );
     sql(
         &database,

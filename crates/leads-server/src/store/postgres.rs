@@ -628,7 +628,7 @@ impl PgStore {
             );
             let rows = bound(&page).fetch_all(&mut *tx).await?;
             tx.commit().await?;
-            let leads = rows.iter().map(row::lead).collect::<Result<_, _>>()?;
+            let leads = rows.iter().filter_map(row::listed).collect();
             Ok(LeadPage { count, leads })
         })
     }
@@ -647,7 +647,10 @@ impl PgStore {
             loop {
                 match rows.try_next().await {
                     Ok(Some(found)) => {
-                        if tx.send(row::lead(&found)).await.is_err() {
+                        let Some(lead) = row::listed(&found) else {
+                            continue;
+                        };
+                        if tx.send(Ok(lead)).await.is_err() {
                             // The reader went away, with rows unread: the connection
                             // is closed rather than given back mid-answer.
                             return Ok(());

@@ -26,6 +26,20 @@ pub(crate) trait Columns {
     fn tags(&self, name: &str) -> Result<Vec<String>, StoreError>;
 }
 
+/// A lead of a list or an export. A row that cannot be read as a lead is left out, with a
+/// log line naming it, so one bad row never takes its project's list or export down with
+/// it; a read of that lead by id still answers the error.
+pub(crate) fn listed(row: &impl Columns) -> Option<Lead> {
+    match lead(row) {
+        Ok(lead) => Some(lead),
+        Err(error) => {
+            let id = row.text("id").unwrap_or_default();
+            tracing::error!(lead = %id, %error, "a stored lead cannot be read; lists and exports leave it out");
+            None
+        }
+    }
+}
+
 /// A lead from a row holding [`LEAD_COLUMNS`].
 pub(crate) fn lead(row: &impl Columns) -> Result<Lead, StoreError> {
     let attributes = free_form::from_text(&row.text("attributes")?, "attributes")?;

@@ -583,7 +583,10 @@ impl SqliteStore {
             let mut statement = conn.prepare_cached(&sql.text)?;
             let mut rows = statement.query(params_from_iter(&sql.params))?;
             while let Some(found) = rows.next()? {
-                if tx.blocking_send(row::lead(found)).is_err() {
+                let Some(lead) = row::listed(found) else {
+                    continue;
+                };
+                if tx.blocking_send(Ok(lead)).is_err() {
                     break; // The reader went away.
                 }
             }
@@ -622,8 +625,11 @@ fn list_in(
         };
         let sql = query::page(Dialect::Sqlite, project_id, query, offset, limit, plan);
         let leads = read::all(conn, &sql.text, params_from_iter(&sql.params), |r| {
-            row::lead(r)
-        })?;
+            Ok(row::listed(r))
+        })?
+        .into_iter()
+        .flatten()
+        .collect();
         Ok(LeadPage { count, leads })
     })();
     conn.execute_batch("COMMIT")?;
