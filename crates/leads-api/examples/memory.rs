@@ -38,26 +38,6 @@ const DELETED: i32 = 1000;
 const KEY_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long a token from `signin` is accepted, in seconds.
 const TOKEN_LIFETIME: u64 = 60 * 60;
-/// The export's columns, in the order `exportLeadsCsv` fixes.
-const CSV_COLUMNS: [&str; 17] = [
-    "_id",
-    "lead_id",
-    "fullname",
-    "email",
-    "phone",
-    "company",
-    "note",
-    "streetAddress",
-    "city",
-    "region",
-    "zipcode",
-    "country",
-    "tags",
-    "status",
-    "createdBy",
-    "createdAt",
-    "updatedAt",
-];
 
 /// A user and its role in each project it belongs to.
 struct User {
@@ -257,22 +237,23 @@ fn random_id() -> ObjectId {
 
 /// One CSV line: `'` before a would-be formula, RFC 4180 quoting, `;` and `\r\n`.
 fn csv_line<S: AsRef<str>>(cells: impl IntoIterator<Item = S>) -> String {
+    let separator = char::from(leads_client::csv::DELIMITER);
     let cells: Vec<String> = cells
         .into_iter()
         .map(|cell| {
             let cell = cell.as_ref();
-            let mut cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            let mut cell = if cell.starts_with(leads_client::csv::FORMULA_STARTS) {
                 format!("'{cell}")
             } else {
                 cell.to_owned()
             };
-            if cell.contains([';', '"', '\r', '\n']) {
+            if cell.contains([separator, '"', '\r', '\n']) {
                 cell = format!("\"{}\"", cell.replace('"', "\"\""));
             }
             cell
         })
         .collect();
-    cells.join(";") + "\r\n"
+    cells.join(&separator.to_string()) + "\r\n"
 }
 
 fn csv_record(lead: &Lead) -> [String; 17] {
@@ -291,7 +272,8 @@ fn csv_record(lead: &Lead) -> [String; 17] {
         text(&lead.region),
         text(&lead.zipcode),
         text(&lead.country),
-        lead.tags.join(","),
+        lead.tags
+            .join(&leads_client::csv::TAG_SEPARATOR.to_string()),
         lead.status
             .as_deref()
             .map(i32::to_string)
@@ -555,7 +537,7 @@ impl LeadsApi for Memory {
             return ExportLeadsCsv::Forbidden(refusal.error());
         }
         let leads = self.select(&path.project_id, &filter!(query, vec![TEMPORARY, NORMAL]));
-        let mut csv = csv_line(CSV_COLUMNS);
+        let mut csv = csv_line(leads_client::csv::COLUMNS);
         for lead in &leads {
             csv.push_str(&csv_line(csv_record(lead)));
         }

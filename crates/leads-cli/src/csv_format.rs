@@ -1,29 +1,11 @@
 //! The server's CSV format, as `exportLeadsCsv` documents it: `;`-separated, fixed
 //! columns, tags joined by `,`, and a `'` before cells a spreadsheet would run.
 
-/// The columns of the export, in order.
-pub const COLUMNS: [&str; 17] = [
-    "_id",
-    "lead_id",
-    "fullname",
-    "email",
-    "phone",
-    "company",
-    "note",
-    "streetAddress",
-    "city",
-    "region",
-    "zipcode",
-    "country",
-    "tags",
-    "status",
-    "createdBy",
-    "createdAt",
-    "updatedAt",
-];
+/// The columns of the export, in order, as the client crate states the spec's format.
+pub use leads_client::csv::COLUMNS;
 
 /// The separator.
-pub const DELIMITER: u8 = b';';
+pub use leads_client::csv::DELIMITER;
 
 /// The text columns that become fields of a new lead, named as in the API.
 pub const TEXT_FIELDS: [&str; 11] = [
@@ -53,7 +35,7 @@ pub const ERROR_COLUMN: &str = "error";
 /// the `'`: the format cannot tell the two apart.
 pub fn unguard(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.starts_with(leads_client::csv::FORMULA_STARTS) => rest,
         _ => cell,
     }
 }

@@ -56,6 +56,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+pub mod csv;
 mod hooks;
 mod retry;
 mod validate;

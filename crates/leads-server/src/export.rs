@@ -9,7 +9,8 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 use std::borrow::Cow;
 use std::io;
 
-/// The header row, in column order.
+/// The header row, in column order. The server does not depend on the client crate, which
+/// states the format for readers (`leads_client::csv`); a test holds the two equal.
 pub const HEADER: [&str; 17] = [
     "_id",
     "lead_id",
@@ -115,6 +116,14 @@ fn guard(cell: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_is_the_format_the_client_states() {
+        assert_eq!(HEADER, leads_client::csv::COLUMNS);
+        assert!(leads_client::csv::FORMULA_STARTS
+            .iter()
+            .all(|c| guard(&format!("{c}x")).starts_with('\'')));
+    }
     use crate::store::{JsonObject, STATUS_NORMAL};
     use chrono::TimeZone;
     use futures::TryStreamExt;

@@ -184,7 +184,7 @@ pub fn csv_plan(header: &[String], cells: &[String]) -> Result<Plan, String> {
         match name.as_str() {
             "tags" => {
                 let tags: Vec<Value> = value
-                    .split(',')
+                    .split(leads_client::csv::TAG_SEPARATOR)
                     .filter(|t| !t.is_empty())
                     .map(|t| Value::String(t.to_owned()))
                     .collect();
@@ -288,7 +288,7 @@ pub fn json_plan(object: &Map<String, Value>) -> Result<Plan, String> {
             "tags" => {
                 let tags = match value {
                     Value::String(s) => s
-                        .split(',')
+                        .split(leads_client::csv::TAG_SEPARATOR)
                         .filter(|t| !t.is_empty())
                         .map(|t| Value::String(t.to_owned()))
                         .collect(),

@@ -151,7 +151,7 @@ impl Authenticator {
     }
 
     /// Who is calling. Costs no query for a token or a cached Basic verification: the
-    /// credential version they carry is checked with the role (see [`access`](Self::access)).
+    /// credential version they carry is checked with the role (see [`role_in`](Self::role_in)).
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Principal, AuthError> {
         match credentials {
             Credentials::Basic { email, password } => {
