@@ -123,7 +123,7 @@ impl SqliteStore {
 
     pub(super) async fn ping(&self) -> Result<(), StoreError> {
         self.readers
-            .inline(|conn| Ok(read::optional(conn, "SELECT 1", [], |_| Ok(()))?))?;
+            .inline(|conn| read::optional(conn, "SELECT 1", [], |_| Ok(())))?;
         Ok(())
     }
 
