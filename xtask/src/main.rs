@@ -52,7 +52,8 @@ enum Task {
         bare_server: bool,
     },
     /// Send seeded random requests, valid and broken, generated from the spec to a fresh
-    /// reference server; shrink any failure to a minimal curl line.
+    /// reference server, or with --base-url to a deployment; shrink any failure to a
+    /// minimal curl line.
     Fuzz {
         /// The generator's seed; the default makes runs reproducible.
         #[arg(long, default_value_t = contract::fuzz::DEFAULT_SEED)]
@@ -64,6 +65,9 @@ enum Task {
         /// Requests per operation at most.
         #[arg(long, default_value_t = 40)]
         cases: usize,
+        /// Where to send them, as whom (as for `contract`).
+        #[command(flatten)]
+        target: Box<ContractArgs>,
     },
     /// Call every operation for every documented status and check each response against
     /// the spec. Without --base-url, against a freshly started reference server.
@@ -118,6 +122,24 @@ struct ContractArgs {
     outsider_project: Option<String>,
 }
 
+/// The contract's options from the command line.
+fn options(args: ContractArgs) -> contract::Options {
+    contract::Options {
+        base_url: args.base_url,
+        email: args.email,
+        password: args.password,
+        token: args.token,
+        project: args.project,
+        owner: args.owner_email.zip(args.owner_password),
+        low_role: args.low_role_email.zip(args.low_role_password),
+        outsider: args
+            .outsider_email
+            .zip(args.outsider_password)
+            .zip(args.outsider_project)
+            .map(|((email, password), project)| (email, password, project)),
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
     /// One line per problem.
@@ -134,20 +156,7 @@ fn main() -> ExitCode {
         Task::Check { format } => check::run(matches!(format, Format::Json)),
         Task::Release => release::run(),
         Task::Contract(args) => contract::run(
-            &contract::Options {
-                base_url: args.base_url,
-                email: args.email,
-                password: args.password,
-                token: args.token,
-                project: args.project,
-                owner: args.owner_email.zip(args.owner_password),
-                low_role: args.low_role_email.zip(args.low_role_password),
-                outsider: args
-                    .outsider_email
-                    .zip(args.outsider_password)
-                    .zip(args.outsider_project)
-                    .map(|((email, password), project)| (email, password, project)),
-            },
+            &options(*args),
             contract::Plan {
                 contract: true,
                 fuzz: None,
@@ -173,8 +182,9 @@ fn main() -> ExitCode {
             seed,
             time_limit,
             cases,
+            target,
         } => contract::run(
-            &contract::Options::default(),
+            &options(*target),
             contract::Plan {
                 contract: false,
                 fuzz: Some(contract::fuzz::Budget {
