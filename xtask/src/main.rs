@@ -50,6 +50,9 @@ enum Task {
         /// Serve the bare-axum baseline instead (used by the bench itself).
         #[arg(long, hide = true)]
         bare_server: bool,
+        /// With --bare-server: read the lead by primary key from this database.
+        #[arg(long, hide = true, requires = "bare_server")]
+        bare_database: Option<String>,
     },
     /// Send seeded random requests, valid and broken, generated from the spec to a fresh
     /// reference server, or with --base-url to a deployment; shrink any failure to a
@@ -163,8 +166,10 @@ fn main() -> ExitCode {
             },
         ),
         Task::Bench {
-            bare_server: true, ..
-        } => bench::serve_bare(),
+            bare_server: true,
+            bare_database,
+            ..
+        } => bench::serve_bare(bare_database.as_deref()),
         Task::Bench {
             concurrency,
             seconds,

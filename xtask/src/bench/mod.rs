@@ -45,9 +45,9 @@ impl Default for Settings {
     }
 }
 
-/// `cargo xtask bench --bare-server`: the ceiling's process.
-pub fn serve_bare() -> Result<(), XtaskError> {
-    bare::serve().map_err(|e| XtaskError::Reference(format!("bare server: {e}")))
+/// `cargo xtask bench --bare-server [--bare-database URL]`: a ceiling's process.
+pub fn serve_bare(database: Option<&str>) -> Result<(), XtaskError> {
+    bare::serve(database).map_err(|e| XtaskError::Reference(format!("bare server: {e}")))
 }
 
 /// Measures the generated client against hand-written reqwest, on the bare endpoint, and
@@ -56,7 +56,7 @@ async fn client_overhead(
     settings: Settings,
     report: &mut Report,
 ) -> Result<Measurement, XtaskError> {
-    let (mut child, base_url) = bare::spawn()
+    let (mut child, base_url) = bare::spawn(None)
         .map_err(|e| XtaskError::Reference(format!("cannot start the bare server: {e}")))?;
     let pid = child.id();
     let project = "5b55e806c93dde00143163dd";
@@ -179,6 +179,23 @@ async fn server(
             &format!("{name}: get by id, Basic / bare axum, req/s"),
             per_ceiling(&outcome.get_basic),
             0.50,
+        ));
+        // The database's own ceiling: how much of a bare primary-key read the whole stack
+        // keeps. Below one by what routing, authentication and the store's rules cost.
+        let per_read = |m: &Measurement| {
+            m.requests_per_second / outcome.bare_read.requests_per_second.max(f64::EPSILON)
+        };
+        report.ratios.push(Ratio::reference(
+            &format!("{name}: bare axum + primary-key read / bare axum, req/s"),
+            per_ceiling(&outcome.bare_read),
+        ));
+        report.ratios.push(Ratio::reference(
+            &format!("{name}: get by id, JWT / bare axum + primary-key read, req/s"),
+            per_read(&outcome.get_jwt),
+        ));
+        report.ratios.push(Ratio::reference(
+            &format!("{name}: get by id, Basic / bare axum + primary-key read, req/s"),
+            per_read(&outcome.get_basic),
         ));
         if let (Some((fewest, small)), Some((most, large))) = (
             outcome.first_page_p50_ms.first(),

@@ -55,6 +55,8 @@ pub struct Outcome {
     pub health: Measurement,
     pub get_jwt: Measurement,
     pub get_basic: Measurement,
+    /// The bare axum endpoint reading the same leads by primary key.
+    pub bare_read: Measurement,
     /// First-page p50 at each project size, smallest first.
     pub first_page_p50_ms: Vec<(u64, f64)>,
     pub creates_per_second: f64,
@@ -94,6 +96,7 @@ pub async fn run(
     outcome.health = target.health(settings, report).await;
     outcome.get_jwt = target.get_by_id(settings, report, "jwt", leads).await;
     outcome.get_basic = target.get_by_id(settings, report, "basic", leads).await;
+    outcome.bare_read = target.bare_read(settings, report, leads).await?;
     target.filters(settings, report, leads).await?;
     let page = deep_page(seeded);
     let scenario = format!("list page {page}");
@@ -304,6 +307,56 @@ impl Target {
             },
         )
         .await
+    }
+
+    /// Measures the bare axum endpoint reading the same leads by primary key from this
+    /// database, through the same generated client: the ceiling of a read by id.
+    async fn bare_read(
+        &self,
+        settings: Settings,
+        report: &mut Report,
+        leads: Option<u64>,
+    ) -> Result<Measurement, XtaskError> {
+        let (mut child, base_url) = super::bare::spawn(Some(&self.database.url))
+            .map_err(|e| failed("bare primary-key server", e))?;
+        let client = Client::anonymous(&base_url);
+        let (project, ids) = (self.project.clone(), self.ids.clone());
+        let sampler = rss::PeakSampler::start(child.id());
+        let m = load::drive(
+            settings.concurrency,
+            settings.warmup,
+            settings.duration,
+            move |n| {
+                let (client, project, ids) = (client.clone(), project.clone(), ids.clone());
+                async move {
+                    let id = &ids[n as usize % ids.len()];
+                    client
+                        .get_lead()
+                        .project_id(project.as_str())
+                        .id(id.as_str())
+                        .send()
+                        .await
+                        .is_ok()
+                }
+            },
+        )
+        .await;
+        let peak = sampler.finish();
+        let _ = child.kill();
+        let _ = child.wait();
+        eprintln!(
+            "bench: {}: bare axum + primary-key read: {:.0} req/s, p50 {:.2} ms, {} errors",
+            self.backend, m.requests_per_second, m.p50_ms, m.errors
+        );
+        report.rows.push(Row {
+            scenario: "get lead by id (bare axum + primary-key read)".to_owned(),
+            backend: self.backend.to_owned(),
+            auth: "none".to_owned(),
+            leads,
+            measurement: m.clone(),
+            peak_rss_mib: Some(peak as f64 / 1_048_576.0),
+        });
+        Ok(m)
     }
 
     async fn filters(
