@@ -12,7 +12,8 @@ use super::super::STORED_FIELDS;
 use super::{RawRequest, Runner};
 
 /// The followed fields of `lead`, with `null`, `[]` and `{}` read as absent (the spec
-/// lets a lead leave out an empty list or object) and tags as a sorted set.
+/// lets a lead leave out an empty list or object) and tags without repeats, each at its
+/// first place: the spec keeps tags in the order they were added.
 fn followed(lead: &Value) -> Map<String, Value> {
     let mut out = Map::new();
     for &field in STORED_FIELDS {
@@ -27,14 +28,13 @@ fn followed(lead: &Value) -> Map<String, Value> {
         }
         let value = match (field, value.as_array()) {
             ("tags", Some(tags)) => {
-                let mut tags: Vec<String> = tags
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect();
-                tags.sort();
-                tags.dedup();
-                json!(tags)
+                let mut once: Vec<&str> = Vec::new();
+                for tag in tags.iter().filter_map(Value::as_str) {
+                    if !once.contains(&tag) {
+                        once.push(tag);
+                    }
+                }
+                json!(once)
             }
             _ => value.clone(),
         };
@@ -443,10 +443,14 @@ mod tests {
     }
 
     #[test]
-    fn empty_and_absent_read_the_same_and_tags_are_a_set() {
-        let a = json!({"lead_id": "x", "tags": ["b", "a", "a"], "attributes": {}, "phone": null});
-        let b = json!({"lead_id": "x", "tags": ["a", "b"]});
+    fn empty_and_absent_read_the_same_and_tags_keep_their_order() {
+        let a = json!({"lead_id": "x", "tags": ["b", "a", "b"], "attributes": {}, "phone": null});
+        let b = json!({"lead_id": "x", "tags": ["b", "a"]});
         assert_eq!(followed(&a), followed(&b));
+        assert_ne!(
+            followed(&b),
+            followed(&json!({"lead_id": "x", "tags": ["a", "b"]}))
+        );
         assert_ne!(followed(&a), followed(&json!({"lead_id": "x"})));
     }
 }
