@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::http::Method;
 use serde_json::{json, Value};
-use xtask::contract::fuzz::Budget;
+use xtask::contract::fuzz::{Budget, FuzzReport};
 use xtask::contract::reference::ReferenceServer;
 use xtask::contract::{run_cases, run_fuzz, spec_index, Exchange, Fault, Mutation, Report};
 
@@ -228,33 +228,37 @@ fn every_seeded_server_fault_is_caught_where_it_is() {
     }
 }
 
-#[test]
-fn the_fuzzer_reports_a_server_error_as_a_minimal_curl_line() {
+/// Fuzzes a fresh reference server within `budget`, through a proxy holding `fault` if
+/// there is one (the fuzzer talks to its target directly).
+fn fuzz_through(fault: Option<Mutation>, budget: Budget) -> FuzzReport {
     let server = ReferenceServer::start(leads_e2e_tests::Backend::Sqlite)
         .expect("the reference server starts");
     let spec = spec_index().expect("the spec loads");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    // The fuzzer talks to the server directly; put the fault in a proxy of its own.
-    let proxy = runtime
-        .block_on(xtask::contract::Proxy::start(
-            &server.base_url,
-            Some(Arc::new(|_, path: &str, exchange: &mut Exchange| {
-                if exchange.status == 200 && path.contains("limit=") {
-                    exchange.status = 500;
-                }
-            })),
-        ))
-        .expect("a proxy");
+    let base_url = match fault {
+        Some(fault) => {
+            runtime
+                .block_on(xtask::contract::Proxy::start(&server.base_url, Some(fault)))
+                .expect("a proxy")
+                .base_url
+        }
+        None => server.base_url.clone(),
+    };
+    runtime.block_on(run_fuzz(&spec, &base_url, server.fixture.clone(), budget))
+}
+
+#[test]
+fn the_fuzzer_reports_a_server_error_as_a_minimal_curl_line() {
+    let fault: Mutation = Arc::new(|_, path: &str, exchange: &mut Exchange| {
+        if exchange.status == 200 && path.contains("limit=") {
+            exchange.status = 500;
+        }
+    });
     let budget = Budget {
         cases_per_operation: 30,
         ..Budget::default()
     };
-    let report = runtime.block_on(run_fuzz(
-        &spec,
-        &proxy.base_url,
-        server.fixture.clone(),
-        budget,
-    ));
+    let report = fuzz_through(Some(fault), budget);
     let failure = report
         .failures
         .iter()
@@ -276,20 +280,12 @@ fn the_fuzzer_reports_a_server_error_as_a_minimal_curl_line() {
 
 #[test]
 fn a_fuzz_run_cut_short_by_its_time_limit_fails_and_names_what_it_missed() {
-    let server = ReferenceServer::start(leads_e2e_tests::Backend::Sqlite)
-        .expect("the reference server starts");
-    let spec = spec_index().expect("the spec loads");
-    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let budget = Budget {
         time_limit: std::time::Duration::ZERO,
         ..Budget::default()
     };
-    let report = runtime.block_on(run_fuzz(
-        &spec,
-        &server.base_url,
-        server.fixture.clone(),
-        budget,
-    ));
+    let report = fuzz_through(None, budget);
+    let spec = spec_index().expect("the spec loads");
     assert!(report.timed_out);
     let missed: Vec<&str> = report
         .unfinished
@@ -315,35 +311,18 @@ fn a_fuzz_run_cut_short_by_its_time_limit_fails_and_names_what_it_missed() {
     assert!(line.contains("updateLead (0 cases)"), "{line}");
 }
 
-/// Fuzzes the reference server through `fault`; the failures found.
-fn fuzz_through(fault: Mutation) -> Vec<xtask::contract::fuzz::FuzzFailure> {
-    let server = ReferenceServer::start(leads_e2e_tests::Backend::Sqlite)
-        .expect("the reference server starts");
-    let spec = spec_index().expect("the spec loads");
-    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    let proxy = runtime
-        .block_on(xtask::contract::Proxy::start(&server.base_url, Some(fault)))
-        .expect("a proxy");
-    let report = runtime.block_on(run_fuzz(
-        &spec,
-        &proxy.base_url,
-        server.fixture.clone(),
-        Budget::default(),
-    ));
-    report.failures
-}
-
 #[test]
 fn the_fuzzer_catches_a_rule_the_spec_does_not_state() {
     // The old rule: `sort` and `sortField` must agree. The spec says `sort` wins.
-    let failures = fuzz_through(Arc::new(|method, path, exchange| {
+    let fault: Mutation = Arc::new(|method, path, exchange| {
         let disagree = path.contains("sort=") && path.contains("sortField=");
         if method == "GET" && path.contains("/leads?") && disagree && exchange.status == 200 {
             exchange.status = 400;
             exchange.content_type = Some("application/json".to_owned());
             exchange.body = Bytes::from_static(b"{\"success\":false,\"msg\":\"must agree\"}");
         }
-    }));
+    });
+    let failures = fuzz_through(Some(fault), Budget::default()).failures;
     let caught = failures
         .iter()
         .find(|f| f.operation == "listLeads")
@@ -360,7 +339,7 @@ fn the_fuzzer_catches_a_router_that_accepts_what_the_spec_forbids() {
     // Every refused update answers 200 with the lead, as if `null` (or any other breakage)
     // had been let through.
     let lead = Arc::new(std::sync::Mutex::new(None::<Bytes>));
-    let failures = fuzz_through(Arc::new(move |method, path, exchange| {
+    let fault: Mutation = Arc::new(move |method, path, exchange| {
         let mut lead = lead.lock().unwrap_or_else(|e| e.into_inner());
         if exchange.status == 200 && path.contains("/leads/") && !path.contains("csv") {
             *lead = Some(exchange.body.clone());
@@ -371,7 +350,8 @@ fn the_fuzzer_catches_a_router_that_accepts_what_the_spec_forbids() {
                 exchange.body = body;
             }
         }
-    }));
+    });
+    let failures = fuzz_through(Some(fault), Budget::default()).failures;
     let caught = failures
         .iter()
         .find(|f| f.operation == "updateLead")
