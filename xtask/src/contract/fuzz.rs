@@ -736,8 +736,16 @@ impl<'a> Fuzzer<'a> {
         };
         let mut fixture_path = BTreeMap::new();
         fixture_path.insert("project_id".to_owned(), self.fixture.project.clone());
-        if let Some(lead) = self.fresh_lead().await {
-            fixture_path.insert("id".to_owned(), lead);
+        // A new lead for each case of an operation on one, so deletions never starve the
+        // cases after them; operations without an `id` need none.
+        let on_a_lead = documented
+            .parameters
+            .iter()
+            .any(|p| p.location == "path" && p.name == "id");
+        if on_a_lead {
+            if let Some(lead) = self.fresh_lead().await {
+                fixture_path.insert("id".to_owned(), lead);
+            }
         }
         let factory = RequestFactory {
             operation,
