@@ -4,6 +4,71 @@
 /// The models of `components/schemas`. Deserialising one checks every constraint
 /// of its schema: patterns, lengths, bounds, enums, unknown fields and `null`.
 pub mod types {
+    /**An opaque position in a list, in URL-safe base64 without padding. Answered as a
+list's `next` when more leads follow its page, left out on the last page; sent
+back as `cursor` to continue with the same filters and sort.
+*/
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct Cursor(::std::string::String);
+    impl ::std::ops::Deref for Cursor {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Cursor> for ::std::string::String {
+        fn from(value: Cursor) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for Cursor {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2048usize {
+                return Err("longer than 2048 characters".into());
+            }
+            if value.chars().count() < 40usize {
+                return Err("shorter than 40 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[A-Za-z0-9_-]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[A-Za-z0-9_-]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Cursor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Cursor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Cursor {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`1` ascending, `-1` descending.
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -1197,6 +1262,14 @@ which storage cannot keep.
         pub count: u64,
         ///The leads of this page, in the requested order.
         pub leads: ::std::vec::Vec<Lead>,
+        ///The `next` field (`::std::option::Option<Cursor>`).
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            default,
+            deserialize_with = "::leads_api::runtime::not_null"
+        )]
+        #[schema(nullable = false)]
+        pub next: ::std::option::Option<Cursor>,
         ///The page size used, the effective `limit`.
         #[serde(rename = "perPage")]
         #[schema(value_type = u32, minimum = 1)]
@@ -2657,6 +2730,21 @@ with commas) nor U+0000.
             Nullable::Value(value)
         }
     }
+    impl ::utoipa::PartialSchema for Cursor {
+        fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+            ::utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(::utoipa::openapi::schema::Type::String)
+                .min_length(Some(40usize))
+                .max_length(Some(2048usize))
+                .pattern(Some("^[A-Za-z0-9_-]+$"))
+                .into()
+        }
+    }
+    impl ::utoipa::ToSchema for Cursor {
+        fn name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("Cursor")
+        }
+    }
     impl ::utoipa::PartialSchema for Direction {
         fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
             ::utoipa::openapi::schema::ObjectBuilder::new()
@@ -3185,12 +3273,25 @@ pub mod params {
         /// (descending).
         #[serde(default)]
         pub direction: ::std::option::Option<types::Direction>,
-        /// What page of results to fetch, counting from 0. Defaults to the first page.
+        /// What page of results to fetch, counting from 0. Defaults to the first page. The
+        /// server skips the leads of every earlier page, so a deep page costs more than the
+        /// first one; `cursor` reaches any depth at the cost of the first page. Ignored (but
+        /// still validated) when `cursor` is given.
         #[serde(
             default = "defaults::list_leads_page",
             deserialize_with = "::leads_api::runtime::params::int::<_, i32, 0, 100000>"
         )]
         pub page: i32,
+        /// Continues a list after the last lead of an earlier page: the `next` of that page,
+        /// as it was answered. When given, `page` is ignored. The request must have the
+        /// filters and the sort of the request that answered the cursor (`sort` and
+        /// `sortField` are one parameter, a default equals its value given explicitly, tags
+        /// match in any order, `email` in any case and `full_text` by its words); other
+        /// filters, another sort or direction, or another project answer 400. A cursor that
+        /// this server did not issue or that was altered answers 400. A cursor stays valid
+        /// while the server keeps its token secret.
+        #[serde(default)]
+        pub cursor: ::std::option::Option<types::Cursor>,
         /// How many leads a page holds, from 1 to 100. Defaults to 40. Unlike Tiledesk, there
         /// is no "unlimited" value; use the CSV export for a whole project.
         #[serde(
@@ -3234,6 +3335,7 @@ pub mod params {
                 sort: ::std::option::Option::None,
                 direction: ::std::option::Option::None,
                 page: defaults::list_leads_page(),
+                cursor: ::std::option::Option::None,
                 limit: defaults::list_leads_limit(),
                 email: ::std::option::Option::None,
                 full_text: ::std::option::Option::None,
@@ -3433,8 +3535,10 @@ pub mod responses {
         Ok(types::SigninResponse),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3507,8 +3611,10 @@ pub mod responses {
         Ok(types::LeadList),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3582,8 +3688,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3673,8 +3781,10 @@ pub mod responses {
         Ok(CsvBody),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3751,8 +3861,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3835,8 +3947,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -3928,8 +4042,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4012,8 +4128,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4096,8 +4214,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4189,8 +4309,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4273,8 +4395,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4366,8 +4490,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4459,8 +4585,10 @@ pub mod responses {
         Ok(types::Lead),
         /// 400: The request is malformed: bad JSON, a wrong content type, a malformed id, an
         /// unknown field, a `null` where the schema does not allow one, arrays and objects
-        /// nested deeper than 64 levels, or a query parameter that is unknown, out of range,
-        /// or given twice without being an array.
+        /// nested deeper than 64 levels, a query parameter that is unknown, out of range,
+        /// or given twice without being an array, or a list `cursor` that was altered, is
+        /// not one this server issued, or was issued for other filters, another sort or
+        /// another project.
         BadRequest(types::Error),
         /// 401: Credentials are missing, malformed, wrong or expired.
         Unauthorized(types::Error),
@@ -4641,6 +4769,16 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Differences from Tiledesk: `limit` is bounded (at most 100; Tiledesk's `limit=0`
     /// "everything" is rejected), `page` is validated, sort fields are a fixed list, and
     /// filter values are matched literally. Use `exportLeadsCsv` to fetch a whole project.
+    ///
+    /// Two ways to page. `page` numbers, as in Tiledesk, skip `page × limit` leads, so a
+    /// page costs more the deeper it is. A cursor does not: every answer that has leads
+    /// after it carries `next`, and the same request with `cursor=<next>` answers the
+    /// leads that follow the last one answered, at the cost of the first page. The
+    /// cursor carries the position of that last lead and is bound to the project, the
+    /// filters and the order it was issued for; `limit` may change from page to page.
+    /// A walk with `next` sees every lead that matches throughout it exactly once, in
+    /// order, whatever is created or deleted meanwhile; a lead whose sort field changes
+    /// during the walk may be seen twice or not at all.
     ///
     /// Requires the role `agent` or higher in the project.
     ///
@@ -5318,6 +5456,13 @@ static BODY_SCHEMAS: ::std::sync::LazyLock<::leads_api::runtime::BodySchemas> = 
 /// The document `BODY_SCHEMAS` compiles.
 const REQUEST_SCHEMAS: &str = r##"{
   "definitions": {
+    "Cursor": {
+      "description": "An opaque position in a list, in URL-safe base64 without padding. Answered as a\nlist's `next` when more leads follow its page, left out on the last page; sent\nback as `cursor` to continue with the same filters and sort.\n",
+      "maxLength": 2048,
+      "minLength": 40,
+      "pattern": "^[A-Za-z0-9_-]+$",
+      "type": "string"
+    },
     "Direction": {
       "description": "`1` ascending, `-1` descending.",
       "enum": [
@@ -5571,6 +5716,9 @@ const REQUEST_SCHEMAS: &str = r##"{
             "$ref": "#/definitions/Lead"
           },
           "type": "array"
+        },
+        "next": {
+          "$ref": "#/definitions/Cursor"
         },
         "perPage": {
           "description": "The page size used, the effective `limit`.",
@@ -5926,6 +6074,9 @@ const REQUEST_SCHEMAS: &str = r##"{
     "list_leads": {
       "body": null,
       "query": {
+        "cursor": {
+          "$ref": "#/definitions/Cursor"
+        },
         "direction": {
           "$ref": "#/definitions/Direction"
         },

@@ -122,6 +122,17 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
+        /// The request's `cursor` must be `value`; `None`: it must be absent.
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a types::Cursor>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("cursor", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("cursor"))
+            }
+        }
         /// The request's `direction` must be `value`; `None`: it must be absent.
         pub fn direction<'a, T>(self, value: T) -> Self
         where

@@ -8,6 +8,71 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /**An opaque position in a list, in URL-safe base64 without padding. Answered as a
+list's `next` when more leads follow its page, left out on the last page; sent
+back as `cursor` to continue with the same filters and sort.
+*/
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct Cursor(::std::string::String);
+    impl ::std::ops::Deref for Cursor {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Cursor> for ::std::string::String {
+        fn from(value: Cursor) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for Cursor {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2048usize {
+                return Err("longer than 2048 characters".into());
+            }
+            if value.chars().count() < 40usize {
+                return Err("shorter than 40 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[A-Za-z0-9_-]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[A-Za-z0-9_-]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Cursor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Cursor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Cursor {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`1` ascending, `-1` descending.
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -1132,6 +1197,9 @@ which storage cannot keep.
         pub count: u64,
         ///The leads of this page, in the requested order.
         pub leads: ::std::vec::Vec<Lead>,
+        ///The `next` field (`::std::option::Option<Cursor>`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<Cursor>,
         ///The page size used, the effective `limit`.
         #[serde(rename = "perPage")]
         pub per_page: ::std::num::NonZeroU32,
@@ -3344,6 +3412,10 @@ with commas) nor U+0000.
                 ::std::vec::Vec<super::Lead>,
                 ::std::string::String,
             >,
+            next: ::std::result::Result<
+                ::std::option::Option<super::Cursor>,
+                ::std::string::String,
+            >,
             per_page: ::std::result::Result<
                 ::std::num::NonZeroU32,
                 ::std::string::String,
@@ -3354,6 +3426,7 @@ with commas) nor U+0000.
                 Self {
                     count: Err("no value supplied for count".to_string()),
                     leads: Err("no value supplied for leads".to_string()),
+                    next: Ok(Default::default()),
                     per_page: Err("no value supplied for per_page".to_string()),
                 }
             }
@@ -3385,6 +3458,19 @@ with commas) nor U+0000.
                     });
                 self
             }
+            ///Sets `next`.
+            pub fn next<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Cursor>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next: {e}")
+                    });
+                self
+            }
             ///Sets `per_page`.
             pub fn per_page<T>(mut self, value: T) -> Self
             where
@@ -3407,6 +3493,7 @@ with commas) nor U+0000.
                 Ok(Self {
                     count: value.count?,
                     leads: value.leads?,
+                    next: value.next?,
                     per_page: value.per_page?,
                 })
             }
@@ -3416,6 +3503,7 @@ with commas) nor U+0000.
                 Self {
                     count: Ok(value.count),
                     leads: Ok(value.leads),
+                    next: Ok(value.next),
                     per_page: Ok(value.per_page),
                 }
             }
@@ -4135,6 +4223,24 @@ with commas) nor U+0000.
             schema.into()
         }
     }
+    impl ::schemars::JsonSchema for Cursor {
+        fn schema_name() -> ::std::string::String {
+            "Cursor".to_owned()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    generator,
+                )
+                .into_object();
+            let validation = schema.string();
+            validation.min_length = Some(40u32);
+            validation.max_length = Some(2048u32);
+            validation.pattern = Some("^[A-Za-z0-9_-]+$".to_owned());
+            schema.into()
+        }
+    }
     impl ::schemars::JsonSchema for ExportLeadsCsvEmail {
         fn schema_name() -> ::std::string::String {
             "ExportLeadsCsvEmail".to_owned()
@@ -4721,7 +4827,7 @@ tag changes, merges and deletes may be retried as they are. A create that answer
 `Idempotency-Key` and retry with the same key, and the lead is created at most once.
 
 
-Version: 2.0.0*/
+Version: 2.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -4763,7 +4869,7 @@ impl Client {
 }
 impl ClientInfo<crate::RetryPolicy> for Client {
     fn api_version() -> &'static str {
-        "2.0.0"
+        "2.1.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -4814,6 +4920,16 @@ Differences from Tiledesk: `limit` is bounded (at most 100; Tiledesk's `limit=0`
 "everything" is rejected), `page` is validated, sort fields are a fixed list, and
 filter values are matched literally. Use `exportLeadsCsv` to fetch a whole project.
 
+Two ways to page. `page` numbers, as in Tiledesk, skip `page × limit` leads, so a
+page costs more the deeper it is. A cursor does not: every answer that has leads
+after it carries `next`, and the same request with `cursor=<next>` answers the
+leads that follow the last one answered, at the cost of the first page. The
+cursor carries the position of that last lead and is bound to the project, the
+filters and the order it was issued for; `limit` may change from page to page.
+A walk with `next` sees every lead that matches throughout it exactly once, in
+order, whatever is created or deleted meanwhile; a lead whose sort field changes
+during the walk may be seen twice or not at all.
+
 Requires the role `agent` or higher in the project.
 
 
@@ -4822,6 +4938,15 @@ Sends a `GET` request to `/{project_id}/leads`
 Arguments:
 - `project_id`: The Project Id is a unique code assigned to your project when you create it in
   Tiledesk: 24 lower-case hexadecimal characters.
+
+- `cursor`: Continues a list after the last lead of an earlier page: the `next` of that page,
+  as it was answered. When given, `page` is ignored. The request must have the
+  filters and the sort of the request that answered the cursor (`sort` and
+  `sortField` are one parameter, a default equals its value given explicitly, tags
+  match in any order, `email` in any case and `full_text` by its words); other
+  filters, another sort or direction, or another project answer 400. A cursor that
+  this server did not issue or that was altered answers 400. A cursor stays valid
+  while the server keeps its token secret.
 
 - `direction`: Sort direction: `1` for ascending, `-1` for descending order. Defaults to `-1`
   (descending).
@@ -4836,7 +4961,10 @@ Arguments:
 - `limit`: How many leads a page holds, from 1 to 100. Defaults to 40. Unlike Tiledesk, there
   is no "unlimited" value; use the CSV export for a whole project.
 
-- `page`: What page of results to fetch, counting from 0. Defaults to the first page.
+- `page`: What page of results to fetch, counting from 0. Defaults to the first page. The
+  server skips the leads of every earlier page, so a deep page costs more than the
+  first one; `cursor` reaches any depth at the cost of the first page. Ignored (but
+  still validated) when `cursor` is given.
 
 - `sort`: What field to sort the results by; the name Tiledesk's server reads. Another name
   for `sortField`: when both are given, `sort` wins.
@@ -4860,6 +4988,7 @@ Arguments:
 ```ignore
 let response = client.list_leads()
     .project_id(project_id)
+    .cursor(cursor)
     .direction(direction)
     .email(email)
     .full_text(full_text)
@@ -5399,6 +5528,7 @@ pub mod builder {
     pub struct ListLeads<'a> {
         client: &'a super::Client,
         project_id: Result<types::ObjectId, String>,
+        cursor: Result<Option<types::Cursor>, String>,
         direction: Result<Option<types::Direction>, String>,
         email: Result<Option<types::ListLeadsEmail>, String>,
         full_text: Result<Option<types::ListLeadsFullText>, String>,
@@ -5417,6 +5547,7 @@ pub mod builder {
             Self {
                 client: client,
                 project_id: Err("project_id was not initialized".to_string()),
+                cursor: Ok(None),
                 direction: Ok(None),
                 email: Ok(None),
                 full_text: Ok(None),
@@ -5440,6 +5571,17 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `ObjectId` for project_id failed".to_string()
                 });
+            self
+        }
+        ///Sets `cursor`.
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::Cursor>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `Cursor` for cursor failed".to_string());
             self
         }
         ///Sets `direction`.
@@ -5586,6 +5728,7 @@ pub mod builder {
             let Self {
                 client,
                 project_id,
+                cursor,
                 direction,
                 email,
                 full_text,
@@ -5599,6 +5742,7 @@ pub mod builder {
                 with_fullname,
             } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
             let direction = direction.map_err(Error::InvalidRequest)?;
             let email = email.map_err(Error::InvalidRequest)?;
             let full_text = full_text.map_err(Error::InvalidRequest)?;
@@ -5629,6 +5773,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
                 .query(&progenitor_client::QueryParam::new("direction", &direction))
                 .query(&progenitor_client::QueryParam::new("email", &email))
                 .query(&progenitor_client::QueryParam::new("full_text", &full_text))

@@ -53,6 +53,11 @@ struct Store {
     leads: BTreeMap<ObjectId, Lead>,
     /// By project and key: the body first sent, the lead answered, and when.
     keys: HashMap<(ObjectId, String), (Value, Lead, Instant)>,
+    /// Every list cursor answered, by its text: the project and the list it continues
+    /// (see [`Filter::list_key`]) and the lead it continues after. A random token, kept
+    /// for the life of the process, is all a backend in memory needs to make a cursor
+    /// that cannot be forged; a database backend would rather sign the position itself.
+    cursors: HashMap<String, (ObjectId, String, Lead)>,
 }
 
 struct Memory {
@@ -133,6 +138,28 @@ macro_rules! filter {
 }
 
 impl Filter {
+    /// What makes two requests one list: the same key selects the same leads in the same
+    /// order, whatever the aliases, tag order or `email` case.
+    fn list_key(&self) -> String {
+        let mut words = self.words.clone();
+        if let Some(words) = &mut words {
+            words.sort();
+            words.dedup();
+        }
+        let mut tags: Vec<&str> = self.tags.iter().map(|tag| tag.as_str()).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        format!(
+            "{:?}|{words:?}|{:?}|{:?}|{tags:?}|{:?}|{:?}|{}",
+            self.email,
+            self.with_email,
+            self.with_fullname,
+            self.statuses,
+            self.sort,
+            self.ascending
+        )
+    }
+
     fn keeps(&self, lead: &Lead) -> bool {
         let present = |field: &Option<String>, wanted: Option<bool>| {
             wanted.is_none_or(|wanted| field.is_some() == wanted)
@@ -451,22 +478,59 @@ impl LeadsApi for Memory {
         &self,
         who: usize,
         path: ListLeadsPath,
-        query: ListLeadsQuery,
+        mut query: ListLeadsQuery,
     ) -> ListLeads {
         if let Err(refusal) = self.allow(who, &path.project_id, Role::Agent) {
             return ListLeads::Forbidden(refusal.error());
         }
         // The router has checked both bounds: `page` is 0 or more, `limit` 1 to 100.
         let (page, limit) = (query.page.unsigned_abs(), query.limit.unsigned_abs());
-        let matching = self.select(&path.project_id, &filter!(query, vec![NORMAL]));
+        let limit = limit as usize;
+        let cursor = query.cursor.take();
+        let filter = filter!(query, vec![NORMAL]);
+        let matching = self.select(&path.project_id, &filter);
+        // With a cursor, `page` is ignored: the page starts right after the cursor's lead,
+        // wherever that lead is now, or whether it still exists.
+        let start = match cursor {
+            None => page as usize * limit,
+            Some(cursor) => match self.store().cursors.get(cursor.as_str()) {
+                Some((project, list, last))
+                    if *project == path.project_id && *list == filter.list_key() =>
+                {
+                    matching
+                        .iter()
+                        .position(|lead| filter.order(lead, last) == Ordering::Greater)
+                        .unwrap_or(matching.len())
+                }
+                Some(_) => {
+                    return ListLeads::BadRequest(types::Error::new(
+                        "`cursor` belongs to a list with other filters, another sort or \
+                         another project",
+                    ))
+                }
+                None => {
+                    return ListLeads::BadRequest(types::Error::new(
+                        "`cursor` is not a cursor this server issued",
+                    ))
+                }
+            },
+        };
+        let leads: Vec<Lead> = matching.iter().skip(start).take(limit).cloned().collect();
+        let next = match leads.last() {
+            Some(last) if start + limit < matching.len() => {
+                let bits: (u128, u64) = rand::rng().random();
+                let text = format!("{:032x}{:016x}", bits.0, bits.1);
+                let list = (path.project_id.clone(), filter.list_key(), last.clone());
+                self.store().cursors.insert(text.clone(), list);
+                Some(types::Cursor::try_from(text).expect("48 hex digits are a cursor"))
+            }
+            _ => None,
+        };
         ListLeads::Ok(types::LeadList {
-            per_page: NonZeroU32::new(limit).unwrap_or(NonZeroU32::MIN),
+            per_page: NonZeroU32::new(limit as u32).unwrap_or(NonZeroU32::MIN),
             count: matching.len() as u64,
-            leads: matching
-                .into_iter()
-                .skip(page as usize * limit as usize)
-                .take(limit as usize)
-                .collect(),
+            leads,
+            next,
         })
     }
 

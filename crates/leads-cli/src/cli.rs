@@ -230,7 +230,7 @@ pub struct ListArgs {
     /// Leads per page, 1 to 100 [default: 40, or 100 with --all]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub limit: Option<u32>,
-    /// Follow the pages until every matching lead is listed.
+    /// Follow the pages, cursor by cursor, until every matching lead is listed.
     #[arg(long)]
     pub all: bool,
 }

@@ -63,6 +63,7 @@ fn list_sends_each_filter_as_the_spec_names_it() {
             count: 21,
             leads: vec![lead],
             per_page: std::num::NonZeroU32::new(10).expect("not zero"),
+            next: None,
         });
     });
     leads(&server, &config)
@@ -81,6 +82,69 @@ fn list_sends_each_filter_as_the_spec_names_it() {
         .success()
         .stdout(predicate::str::contains(LEAD));
     list.assert();
+}
+
+#[test]
+fn list_all_follows_each_next_cursor_with_the_same_filters() {
+    let server = MockServer::start();
+    let config = tempfile::tempdir().expect("temp dir");
+    let lead = |id: &str, lead_id: &str| -> types::Lead {
+        serde_json::from_value(json!({
+            "_id": id, "lead_id": lead_id, "id_project": PROJECT, "createdBy": "system",
+            "attributes": {}, "createdAt": "2019-03-07T17:47:38.393Z",
+            "updatedAt": "2019-03-07T17:47:38.393Z", "__v": 0
+        }))
+        .expect("a lead")
+    };
+    let cursor: types::Cursor = "AQ3vbpb2ESsAw9jJ1rBJzhIBAAABl4x3VkDkRPfj3sW3MSC2oUYLUuvx"
+        .parse()
+        .expect("a cursor");
+    let tags: Vec<types::Tag> = vec!["vip".parse().expect("a tag")];
+    let limit = std::num::NonZeroU32::new(1);
+    let first = server.list_leads(|when, then| {
+        when.project_id(&id(PROJECT))
+            .tags(&tags)
+            .limit(limit)
+            .page(None)
+            .cursor(None);
+        then.ok(&types::LeadList {
+            count: 2,
+            leads: vec![lead(LEAD, "first")],
+            per_page: std::num::NonZeroU32::new(1).expect("not zero"),
+            next: Some(cursor.clone()),
+        });
+    });
+    let second = server.list_leads(|when, then| {
+        when.project_id(&id(PROJECT))
+            .tags(&tags)
+            .limit(limit)
+            .page(None)
+            .cursor(&cursor);
+        then.ok(&types::LeadList {
+            count: 2,
+            leads: vec![lead("5c81593adf767b0017d1aa67", "second")],
+            per_page: std::num::NonZeroU32::new(1).expect("not zero"),
+            next: None,
+        });
+    });
+    let output = leads(&server, &config)
+        .args(["--json", "list", "--all", "--tag", "vip", "--limit", "1"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let document: serde_json::Value = serde_json::from_slice(&output).expect("JSON");
+    let lead_ids: Vec<&str> = document["leads"]
+        .as_array()
+        .expect("leads")
+        .iter()
+        .filter_map(|lead| lead["lead_id"].as_str())
+        .collect();
+    assert_eq!(lead_ids, ["first", "second"]);
+    assert_eq!(document["count"], 2);
+    first.assert();
+    second.assert();
 }
 
 #[test]

@@ -26,6 +26,7 @@ async fn a_tags_matcher_requires_every_tag_sent() {
             count: 0,
             leads: Vec::new(),
             per_page: std::num::NonZeroU32::new(40).expect("not zero"),
+            next: None,
         });
     });
     let client = client(&server);

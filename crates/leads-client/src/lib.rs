@@ -18,35 +18,32 @@
 //! `Idempotency-Key`, the same on every attempt, so a retried `createLead` creates one
 //! lead. [`ClientBuilder::retry`] configures it, [`RetryPolicy::none`] turns it off.
 //!
-//! # Example: every lead of a project, page by page
+//! # Example: every lead of a project
+//!
+//! `listLeads` answers one page and, when more follow, a `next` cursor that continues
+//! the same list. [`builder::ListLeads::stream`] follows the cursors for you:
 //!
 //! ```no_run
+//! use futures::TryStreamExt as _;
 //! use leads_client::Client;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::with_basic_auth("http://localhost:3000/v1", "andrea.leo@f21.it", "123456")?;
-//! let mut page = 0;
-//! loop {
-//!     let leads = client
-//!         .list_leads()
-//!         .project_id("5b55e806c93dde00143163dd")
-//!         .page(page)
-//!         .limit(std::num::NonZeroU32::new(100).expect("100 is not zero"))
-//!         .send()
-//!         .await?
-//!         .into_inner();
-//!     for lead in &leads.leads {
-//!         println!("{} {}", &*lead.id, lead.fullname.as_deref().unwrap_or("-"));
-//!     }
-//!     // A short page is the last one.
-//!     if leads.leads.len() < 100 {
-//!         break;
-//!     }
-//!     page += 1;
+//! let mut leads = client
+//!     .list_leads()
+//!     .project_id("5b55e806c93dde00143163dd")
+//!     .full_text("andrea")
+//!     .limit(std::num::NonZeroU32::new(100).expect("100 is not zero"))
+//!     .stream();
+//! while let Some(lead) = leads.try_next().await? {
+//!     println!("{} {}", &*lead.id, lead.fullname.as_deref().unwrap_or("-"));
 //! }
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Page numbers (`.page(n)`) still work, but the server skips every earlier page to
+//! answer one, so deep pages cost more; a cursor costs what the first page costs.
 //!
 //! A documented error (400, 401, 403, 404, 409, 413, 500, 503) arrives as
 //! [`Error::ErrorResponse`] carrying the spec's [`types::Error`] body, whose `msg` says what
@@ -59,6 +56,7 @@ mod auth;
 pub mod csv;
 mod hooks;
 mod retry;
+mod stream;
 mod validate;
 
 /// The generated client, its operation builders and the `types` module.

@@ -211,3 +211,38 @@ fn the_gate_demands_a_major_version_for_breaking_changes() {
         [GateProblem::VersionRegressed { .. }]
     ));
 }
+
+#[test]
+fn an_optional_parameter_and_response_property_by_reference_are_compatible() {
+    // The spec as it was before list cursors: no `cursor` parameter, no `next`.
+    let new = spec();
+    let mut old = new.clone();
+    remove(&mut old, "/components/schemas/LeadList/properties", "next");
+    remove(&mut old, "/components/parameters", "Cursor");
+    remove(&mut old, "/components/schemas", "Cursor");
+    at(&mut old, "/paths/~1{project_id}~1leads/get/parameters")
+        .as_array_mut()
+        .expect("an array")
+        .retain(|p| p["$ref"] != json!("#/components/parameters/Cursor"));
+    old["info"]["version"] = json!("2.0.0");
+    let changes = diff(&old, &new);
+    assert!(
+        changes.iter().all(|c| c.severity == Severity::Compatible),
+        "{changes:?}"
+    );
+    for expected in [
+        "new optional query parameter `cursor`",
+        "property `next` was added",
+    ] {
+        assert!(
+            changes.iter().any(|c| c.message.contains(expected)),
+            "{expected}: {changes:?}"
+        );
+    }
+    assert_eq!(gate(&old, &new), Vec::new());
+
+    // The same parameter made required would break every client that leaves it out.
+    let mut required = new.clone();
+    at(&mut required, "/components/parameters/Cursor")["required"] = json!(true);
+    assert!(!breaking(&old, &required).is_empty());
+}

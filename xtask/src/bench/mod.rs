@@ -207,6 +207,17 @@ async fn server(
                 2.0,
             ));
         }
+        if let (Some((depth, deep)), Some((most, first))) =
+            (outcome.cursor_page_p50_ms, outcome.first_page_p50_ms.last())
+        {
+            report.ratios.push(Ratio::at_most(
+                &format!(
+                    "{name}: page after a cursor {depth} leads deep / first page, p50, {most} leads"
+                ),
+                deep / first.max(f64::EPSILON),
+                2.0,
+            ));
+        }
         report.ratios.push(Ratio::at_most(
             &format!(
                 "{name}: CSV export of {} leads, server RSS growth, MiB",

@@ -59,6 +59,9 @@ pub struct Outcome {
     pub bare_read: Measurement,
     /// First-page p50 at each project size, smallest first.
     pub first_page_p50_ms: Vec<(u64, f64)>,
+    /// The page that follows a cursor 40% of the way into the largest project: how deep
+    /// (in leads) and its p50.
+    pub cursor_page_p50_ms: Option<(u64, f64)>,
     pub creates_per_second: f64,
     pub export_rss_growth_mib: f64,
     pub export_rows: u64,
@@ -103,6 +106,8 @@ pub async fn run(
     target
         .list_page(settings, report, &scenario, page, seeded)
         .await;
+    let (depth, m) = target.cursor_page(settings, report, page, seeded).await?;
+    outcome.cursor_page_p50_ms = Some((depth, m.p50_ms));
     let mixed = target.mixed(settings, report, leads).await?;
     if let Some(share) = sustained_share {
         let rate = (mixed.requests_per_second * share).max(1.0);
@@ -439,6 +444,58 @@ impl Target {
             request,
         )
         .await
+    }
+
+    /// Measures the page after a cursor `page` pages of 40 deep: the cursor is the `next`
+    /// of that page, read once by its number, so the walk to it costs nothing here.
+    /// Answers the depth in leads and the measurement.
+    async fn cursor_page(
+        &self,
+        settings: Settings,
+        report: &mut Report,
+        page: i32,
+        leads: u64,
+    ) -> Result<(u64, Measurement), XtaskError> {
+        let deep = self
+            .jwt
+            .list_leads()
+            .project_id(self.project.as_str())
+            .page(page)
+            .send()
+            .await
+            .map_err(|e| failed("the deep page's cursor", e))?
+            .into_inner();
+        let cursor = deep
+            .next
+            .ok_or_else(|| failed("the deep page's cursor", "the page answered no `next`"))?;
+        let depth = (u64::try_from(page).unwrap_or(0) + 1) * 40;
+        let (client, project) = (self.jwt.clone(), self.project.clone());
+        let request = move |_| {
+            let (client, project, cursor) = (client.clone(), project.clone(), cursor.clone());
+            async move {
+                client
+                    .list_leads()
+                    .project_id(project.as_str())
+                    .cursor(cursor)
+                    .send()
+                    .await
+                    .is_ok_and(|answer| answer.leads.len() == 40 && answer.count >= leads)
+            }
+        };
+        let concurrency = settings.concurrency;
+        let scenario = format!("list cursor page {depth} deep");
+        let m = self
+            .measure(
+                settings,
+                concurrency,
+                report,
+                &scenario,
+                "jwt",
+                Some(leads),
+                request,
+            )
+            .await;
+        Ok((depth, m))
     }
 
     /// 80% reads (half by id, the rest first pages), 20% writes (creates and updates).

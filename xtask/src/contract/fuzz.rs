@@ -309,6 +309,8 @@ impl RequestFactory<'_> {
         let mut path = self.fixture_path.clone();
         for parameter in &self.documented.parameters {
             match parameter.location.as_str() {
+                // A made-up value of a server-issued parameter is not valid.
+                "query" if parameter.issued_by_server => {}
                 "query" if every || parameter.required || generator.rng.random_bool(0.5) => {
                     let value = generator.valid(&parameter.schema, 4);
                     query.extend(query_pairs(&parameter.name, &value));
@@ -345,6 +347,15 @@ impl RequestFactory<'_> {
         request.valid = false;
         let mut options: Vec<Breakage> = Vec::new();
         for parameter in &self.documented.parameters {
+            if parameter.issued_by_server {
+                // Fits the schema, but the server never issued it.
+                let made_up = generator.valid(&parameter.schema, 4);
+                options.push(Breakage::Parameter(
+                    parameter.location.clone(),
+                    parameter.name.clone(),
+                    made_up,
+                ));
+            }
             if let Some(bad) = violating(generator.spec, &parameter.schema) {
                 options.push(Breakage::Parameter(
                     parameter.location.clone(),

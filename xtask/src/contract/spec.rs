@@ -28,6 +28,9 @@ pub struct DocumentedParameter {
     pub required: bool,
     /// Its schema, as written (OpenAPI 3.0, `$ref`s unresolved).
     pub schema: Value,
+    /// Whether only values the server answered are valid (`x-issued-by-server`), such as
+    /// a list cursor: the schema admits values the server never issued and refuses.
+    pub issued_by_server: bool,
 }
 
 /// An operation as the spec documents it.
@@ -104,6 +107,10 @@ impl SpecIndex {
                             required: parameter.get("required").and_then(Value::as_bool)
                                 == Some(true),
                             schema: parameter.get("schema").cloned().unwrap_or(Value::Null),
+                            issued_by_server: parameter
+                                .get("x-issued-by-server")
+                                .and_then(Value::as_bool)
+                                == Some(true),
                         });
                     }
                 }

@@ -147,6 +147,7 @@ impl LeadsApi for Memory {
                 .skip(page * limit)
                 .take(limit)
                 .collect(),
+            next: None,
         })
     }
 

@@ -7,11 +7,12 @@
 //! revoked credentials, 403), then the lead, looked up in that project only (404).
 
 mod convert;
+mod cursor;
 mod idempotency;
 
 use crate::auth::{AuthError, Credentials, Principal};
 use crate::export::csv_stream;
-use crate::store::{LeadEdit, Role, StatusFilter, StoreError};
+use crate::store::{LeadEdit, Role, Start, StatusFilter, StoreError};
 use crate::AppState;
 use async_trait::async_trait;
 use leads_api::{auth, params, responses, types, LeadsApi};
@@ -235,6 +236,7 @@ impl AppState {
         query: params::ListLeadsQuery,
     ) -> Result<types::LeadList, Failure> {
         let (page, limit) = (query.page, query.limit);
+        let cursor = query.cursor.clone();
         let filters =
             convert::Filters::from(query).into_query(StatusFilter::Is(crate::store::STATUS_NORMAL));
         self.authorize(caller, project_id, Role::Agent).await?;
@@ -242,15 +244,37 @@ impl AppState {
             .ok()
             .and_then(NonZeroU32::new)
             .ok_or_else(|| Failure::BadRequest("`limit` must be from 1 to 100".to_owned()))?;
-        let offset = i64::from(page) * i64::from(limit);
+        let key = self.auth.cursor_key();
+        // With a cursor, `page` is ignored, as the spec says: the cursor alone says where
+        // the page starts.
+        let start = match cursor {
+            Some(cursor) => Start::After(
+                cursor::open(key, project_id, &filters, &cursor)
+                    .map_err(|refused| Failure::BadRequest(refused.to_string()))?,
+            ),
+            None => Start::Offset(i64::from(page) * i64::from(limit)),
+        };
         let found = self
             .store
-            .list_leads(project_id, &filters, offset, i64::from(limit))
+            .list_page(project_id, &filters, &start, i64::from(limit))
             .await?;
         let count = u64::try_from(found.count).map_err(|_| {
             tracing::error!(count = found.count, "a stored count is negative");
             Failure::Internal
         })?;
+        let next = found
+            .next
+            .map(|at| {
+                let issued = cursor::issue(key, project_id, &filters, &at).map_err(|error| {
+                    tracing::error!(%error, "cannot issue the next cursor");
+                    Failure::Internal
+                })?;
+                types::Cursor::try_from(issued).map_err(|error| {
+                    tracing::error!(%error, "an issued cursor breaks the spec's pattern");
+                    Failure::Internal
+                })
+            })
+            .transpose()?;
         Ok(types::LeadList {
             per_page,
             count,
@@ -259,6 +283,7 @@ impl AppState {
                 .into_iter()
                 .map(convert::lead)
                 .collect::<Result<_, _>>()?,
+            next,
         })
     }
 }

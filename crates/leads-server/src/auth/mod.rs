@@ -9,11 +9,13 @@
 //! at the next request, on every server, while argon2 still runs only on a cache miss.
 
 mod cache;
+mod derived;
 pub mod password;
 pub mod token;
 mod ttl;
 
 pub use cache::{BasicCache, CacheKey, Verified};
+pub use derived::DerivedKey;
 pub use token::{Claims, TokenKeys};
 
 use crate::store::{Access, Role, Store, StoreError, User};
@@ -29,6 +31,8 @@ pub const MIN_SECRET_LEN: usize = 32;
 const CACHE_TTL: Duration = Duration::from_secs(60);
 /// How many Basic verifications are remembered at most.
 const CACHE_CAPACITY: usize = 10_000;
+/// What the key of list cursors is derived for; a new value invalidates every cursor.
+const CURSOR_KEY_PURPOSE: &str = "leads-server list cursors v1";
 
 /// Credentials as they arrive.
 #[derive(Clone, PartialEq, Eq)]
@@ -110,6 +114,8 @@ pub enum SetupError {
 pub struct Authenticator {
     store: Store,
     keys: TokenKeys,
+    /// Authenticates list cursors (see `api::cursor`).
+    cursor_key: DerivedKey,
     cache: BasicCache,
     /// Verified against when the email is unknown, so the answer takes as long as for a
     /// known email with a wrong password.
@@ -140,6 +146,7 @@ impl Authenticator {
         Ok(Authenticator {
             store,
             keys: TokenKeys::new(&secret, token_ttl),
+            cursor_key: DerivedKey::derive(&secret, CURSOR_KEY_PURPOSE),
             cache: BasicCache::new(CACHE_TTL, CACHE_CAPACITY),
             dummy_hash,
         })
@@ -148,6 +155,12 @@ impl Authenticator {
     /// The token keys, to issue tokens.
     pub fn keys(&self) -> &TokenKeys {
         &self.keys
+    }
+
+    /// The key list cursors are authenticated with, derived from the token secret, so
+    /// every server of a deployment accepts the cursors of the others.
+    pub fn cursor_key(&self) -> &DerivedKey {
+        &self.cursor_key
     }
 
     /// Who is calling. Costs no query for a token or a cached Basic verification: the

@@ -24,8 +24,9 @@ pub mod text;
 
 pub use access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 pub use model::{
-    Change, JsonObject, Lead, LeadChanges, LeadEdit, LeadPage, LeadQuery, Membership, NewLead,
-    Project, Role, SortField, StatusFilter, UnknownRole, User, STATUS_DELETED, STATUS_NORMAL,
+    After, Change, JsonObject, Lead, LeadChanges, LeadEdit, LeadPage, LeadQuery, Membership,
+    NewLead, Project, Role, SortField, SortValue, Start, StatusFilter, UnknownRole, User,
+    STATUS_DELETED, STATUS_NORMAL,
 };
 pub use object_id::{is_object_id, new_object_id};
 pub use postgres::{PgStore, MIGRATION_LOCK};
@@ -396,7 +397,8 @@ impl Store {
         dispatch!(self, s => s.delete_lead(project_id, id).await)
     }
 
-    /// One page of the leads matching `query`, with the count across all pages.
+    /// One page of the leads matching `query`, `offset` rows in, with the count across
+    /// all pages.
     pub async fn list_leads(
         &self,
         project_id: &str,
@@ -404,7 +406,21 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<LeadPage, StoreError> {
-        dispatch!(self, s => s.list_leads(project_id, query, offset, limit).await)
+        self.list_page(project_id, query, &Start::Offset(offset), limit)
+            .await
+    }
+
+    /// One page of the leads matching `query` from `start`, with the count across all
+    /// pages. A page after a position ([`Start::After`]) walks the sort index from that
+    /// position, so it costs what the first page costs at any depth.
+    pub async fn list_page(
+        &self,
+        project_id: &str,
+        query: &LeadQuery,
+        start: &Start,
+        limit: i64,
+    ) -> Result<LeadPage, StoreError> {
+        dispatch!(self, s => s.list_leads(project_id, query, start, limit).await)
     }
 
     /// Every lead matching `query`, in order, streamed from the database. The stream

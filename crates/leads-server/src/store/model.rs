@@ -317,6 +317,66 @@ pub struct LeadPage {
     /// How many leads match the filters across all pages.
     pub count: i64,
     pub leads: Vec<Lead>,
+    /// Where the next page starts: the position of this page's last row, when more rows
+    /// follow it; `None` on the last page.
+    pub next: Option<After>,
+}
+
+/// The value of a lead's sort field as stored, the first half of its position in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SortValue {
+    /// `createdAt` or `updatedAt`, in milliseconds since the epoch.
+    Millis(i64),
+    /// `fullname`, `email` (either may be missing) or `lead_id`.
+    Text(Option<String>),
+}
+
+/// A position in a list: the sort value and id of a row. A keyset page starts right
+/// after it, in the list's order, whatever was inserted or deleted since.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct After {
+    pub value: SortValue,
+    pub id: String,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// After skipping this many rows: what page numbers mean, costing more the deeper.
+    Offset(i64),
+    /// Right after this row: a keyset page, costing what the first page costs.
+    After(After),
+}
+
+impl SortField {
+    /// Whether the field may be missing (stored as NULL). NULL sorts lowest on both
+    /// backends: first ascending, last descending.
+    pub(crate) fn nullable(self) -> bool {
+        matches!(self, SortField::Fullname | SortField::Email)
+    }
+
+    /// Whether the field is stored as text rather than milliseconds.
+    pub(crate) fn textual(self) -> bool {
+        matches!(
+            self,
+            SortField::Fullname | SortField::Email | SortField::LeadId
+        )
+    }
+
+    /// The position of `lead` in a list sorted by this field.
+    pub fn position_of(self, lead: &Lead) -> After {
+        let value = match self {
+            SortField::CreatedAt => SortValue::Millis(lead.created_at.timestamp_millis()),
+            SortField::UpdatedAt => SortValue::Millis(lead.updated_at.timestamp_millis()),
+            SortField::Fullname => SortValue::Text(lead.fullname.clone()),
+            SortField::Email => SortValue::Text(lead.email.clone()),
+            SortField::LeadId => SortValue::Text(Some(lead.lead_id.clone())),
+        };
+        After {
+            value,
+            id: lead.id.clone(),
+        }
+    }
 }
 
 /// A member's role, lowest first; the derived order is the ladder.

@@ -6,7 +6,7 @@
 //! conflicting edit fails with SQLSTATE 40001 instead; it is retried a few times.
 
 use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
-use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User};
+use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, Start, User};
 use super::pg_pool::PgConns;
 use super::query::{self, insert_leads, Dialect, Param, Sql, TextPlan};
 use super::row::{self, LEAD_COLUMNS};
@@ -607,7 +607,7 @@ impl PgStore {
         &self,
         project_id: &str,
         query: &LeadQuery,
-        offset: i64,
+        start: &Start,
         limit: i64,
     ) -> Result<LeadPage, StoreError> {
         leased!(self, |conn| {
@@ -622,14 +622,17 @@ impl PgStore {
                 Dialect::Postgres,
                 project_id,
                 query,
-                offset,
+                start,
                 limit,
                 TextPlan::Matches,
             );
             let rows = bound(&page).fetch_all(&mut *tx).await?;
             tx.commit().await?;
-            let leads = rows.iter().filter_map(row::listed).collect();
-            Ok(LeadPage { count, leads })
+            let rows = rows
+                .iter()
+                .map(|r| (row::listed(r), row::position(r, query.sort)))
+                .collect();
+            query::cut_page(count, rows, limit)
         })
     }
 

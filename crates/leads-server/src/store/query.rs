@@ -10,9 +10,12 @@
 //! that does not carry the tag.
 
 use super::free_form;
-use super::model::{Lead, LeadQuery, SortField, StatusFilter, STATUS_DELETED};
+use super::model::{
+    After, Lead, LeadPage, LeadQuery, SortField, SortValue, Start, StatusFilter, STATUS_DELETED,
+};
 use super::row::LEAD_COLUMNS;
 use super::text::query_words;
+use super::StoreError;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use std::fmt::Write as _;
 
@@ -278,15 +281,18 @@ fn sort_index(sort: SortField) -> &'static str {
     }
 }
 
-/// The rows of one page of `query`, in order.
+/// The rows of one page of `query`, in order, and one row more when more follow: the
+/// caller tells the last page by it.
 ///
 /// The keys of the page come first from the narrowest walk (the tag table, the sort
-/// index or the full-text matches); only those rows are read whole.
+/// index or the full-text matches); only those rows are read whole. A page after a
+/// position (see [`keyset`]) starts its walk at that position, so no row before it is
+/// read or skipped.
 pub(crate) fn page(
     dialect: Dialect,
     project_id: &str,
     query: &LeadQuery,
-    offset: i64,
+    start: &Start,
     limit: i64,
     plan: TextPlan,
 ) -> Sql {
@@ -299,23 +305,56 @@ pub(crate) fn page(
         && !tag_driven(dialect, query)
         && plan == TextPlan::SortIndex
         && matches!(query.status, StatusFilter::Is(_));
-    let mut keys = Sql::new(dialect, "");
-    if tag_driven(dialect, query) {
-        keys.push("SELECT t.lead_seq");
-    } else {
-        keys.push(&format!("SELECT l.{key}"));
-    }
-    push_from(&mut keys, dialect, project_id, query, walk);
-    if tag_driven(dialect, query) && query.sort == SortField::CreatedAt {
-        let direction = if query.ascending { "ASC" } else { "DESC" };
-        keys.push(&format!(
-            " ORDER BY t.created_at {direction}, t.id {direction}"
-        ));
-    } else {
-        push_order(&mut keys, dialect, query);
-    }
-    keys.push(" LIMIT ").bind(Param::BigInt(limit));
-    keys.push(" OFFSET ").bind(Param::BigInt(offset));
+    let by_tag_table = tag_driven(dialect, query) && query.sort == SortField::CreatedAt;
+    let keys_of = |segment: Option<&Segment>| {
+        let mut keys = Sql::new(dialect, "");
+        if tag_driven(dialect, query) {
+            keys.push("SELECT t.lead_seq");
+        } else {
+            keys.push(&format!("SELECT l.{key}"));
+        }
+        push_from(&mut keys, dialect, project_id, query, walk);
+        if let Some(segment) = segment {
+            let table = if by_tag_table { "t" } else { "l" };
+            push_segment(&mut keys, table, query, segment);
+        }
+        if by_tag_table {
+            let direction = if query.ascending { "ASC" } else { "DESC" };
+            keys.push(&format!(
+                " ORDER BY t.created_at {direction}, t.id {direction}"
+            ));
+        } else {
+            push_order(&mut keys, dialect, query);
+        }
+        keys.push(" LIMIT ").bind(Param::BigInt(limit + 1));
+        keys
+    };
+    let keys = match start {
+        Start::Offset(offset) => {
+            let mut keys = keys_of(None);
+            keys.push(" OFFSET ").bind(Param::BigInt(*offset));
+            keys
+        }
+        Start::After(after) => {
+            let segments = keyset(query, after);
+            if let [only] = segments.as_slice() {
+                keys_of(Some(only))
+            } else {
+                // Each segment is one index range, walked in order; their union holds the
+                // page, which the outer query orders and cuts.
+                let mut union = Sql::new(dialect, "");
+                for (n, segment) in segments.iter().enumerate() {
+                    if n > 0 {
+                        union.push(" UNION ALL ");
+                    }
+                    union.push("SELECT * FROM (");
+                    union.append(keys_of(Some(segment)));
+                    union.push(&format!(") AS segment{n}"));
+                }
+                union
+            }
+        }
+    };
 
     let mut sql = Sql::new(
         dialect,
@@ -323,7 +362,92 @@ pub(crate) fn page(
     );
     sql.append(keys).push(")");
     push_order(&mut sql, dialect, query);
+    sql.push(" LIMIT ").bind(Param::BigInt(limit + 1));
     sql
+}
+
+/// The page of a [`page`] query's rows, each read as a lead (`None` when unreadable)
+/// and as a position: the first `limit`, and, when one more came, the position of the
+/// last of them, where the next page starts.
+pub(crate) fn cut_page(
+    count: i64,
+    mut rows: Vec<(Option<Lead>, Result<After, StoreError>)>,
+    limit: i64,
+) -> Result<LeadPage, StoreError> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let (leads, positions): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+    let next = if more {
+        positions.into_iter().last().transpose()?
+    } else {
+        None
+    };
+    let leads = leads.into_iter().flatten().collect();
+    Ok(LeadPage { count, leads, next })
+}
+
+/// One index range of the rows after a position: a keyset page is one or two of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    /// `(column, id)` after the position's, in the list's direction; a row whose column
+    /// is NULL never compares, which is right where NULLs lie behind the position.
+    Past(Param, String),
+    /// Rows whose column is NULL, with an id after the position's.
+    NullPast(String),
+    /// Every row whose column has a value.
+    NotNull,
+    /// Every row whose column is NULL.
+    Null,
+}
+
+/// The segments of the rows after `after`, in the list's order.
+///
+/// NULL sorts lowest on both backends (SQLite by nature, PostgreSQL by the `NULLS FIRST`
+/// / `NULLS LAST` of [`push_order`]): ascending, the NULLs come first, so after a NULL
+/// come the NULLs of higher id, then every value; descending, they come last, so after a
+/// value come the lower values, then every NULL.
+fn keyset(query: &LeadQuery, after: &After) -> Vec<Segment> {
+    let id = after.id.clone();
+    let value = match &after.value {
+        SortValue::Millis(ms) => Some(Param::BigInt(*ms)),
+        SortValue::Text(text) => text.clone().map(Param::Text),
+    };
+    match (value, query.ascending) {
+        (Some(value), false) if query.sort.nullable() => {
+            vec![Segment::Past(value, id), Segment::Null]
+        }
+        (Some(value), _) => vec![Segment::Past(value, id)],
+        (None, true) => vec![Segment::NullPast(id), Segment::NotNull],
+        (None, false) => vec![Segment::NullPast(id)],
+    }
+}
+
+/// Appends ` AND …` restricting `table`'s rows to `segment`.
+fn push_segment(sql: &mut Sql, table: &str, query: &LeadQuery, segment: &Segment) {
+    let column = query.sort.column();
+    let past = if query.ascending { ">" } else { "<" };
+    match segment {
+        Segment::Past(value, id) => {
+            sql.push(&format!(" AND ({table}.{column}, {table}.id) {past} ("))
+                .bind(value.clone())
+                .push(", ")
+                .text(id)
+                .push(")");
+        }
+        Segment::NullPast(id) => {
+            sql.push(&format!(
+                " AND {table}.{column} IS NULL AND {table}.id {past} "
+            ))
+            .text(id);
+        }
+        Segment::NotNull => {
+            sql.push(&format!(" AND {table}.{column} IS NOT NULL"));
+        }
+        Segment::Null => {
+            sql.push(&format!(" AND {table}.{column} IS NULL"));
+        }
+    }
 }
 
 /// Every lead matching `query`, in order: what an export streams.
@@ -435,8 +559,7 @@ fn push_conditions(
 /// missing values sort first ascending and last descending on both backends.
 fn push_order(sql: &mut Sql, dialect: Dialect, query: &LeadQuery) {
     let direction = if query.ascending { "ASC" } else { "DESC" };
-    let nullable = matches!(query.sort, SortField::Fullname | SortField::Email);
-    let nulls = match (dialect, nullable, query.ascending) {
+    let nulls = match (dialect, query.sort.nullable(), query.ascending) {
         (Dialect::Postgres, true, true) => " NULLS FIRST",
         (Dialect::Postgres, true, false) => " NULLS LAST",
         // SQLite already orders NULL lowest; non-null columns need no clause.
@@ -478,7 +601,14 @@ mod tests {
         };
         let count = count(Dialect::Sqlite, "p", &query);
         assert!(!count.text.contains("JOIN"), "{}", count.text);
-        let page = page(Dialect::Sqlite, "p", &query, 0, 40, TextPlan::Matches);
+        let page = page(
+            Dialect::Sqlite,
+            "p",
+            &query,
+            &Start::Offset(0),
+            40,
+            TextPlan::Matches,
+        );
         assert!(
             page.text
                 .contains("ORDER BY t.created_at DESC, t.id DESC LIMIT"),

@@ -6,7 +6,7 @@
 
 use super::access::Access;
 use super::free_form;
-use super::model::{Lead, Role, User};
+use super::model::{After, Lead, Role, SortField, SortValue, User};
 use super::{from_millis, StoreError};
 use sqlx::Row as _;
 
@@ -38,6 +38,24 @@ pub(crate) fn listed(row: &impl Columns) -> Option<Lead> {
             None
         }
     }
+}
+
+/// The position of a listed row in a list sorted by `sort`, read from its id and sort
+/// column alone, so that even a row [`listed`] leaves out still marks where its page ends.
+pub(crate) fn position(row: &impl Columns, sort: SortField) -> Result<After, StoreError> {
+    let value = match sort {
+        SortField::CreatedAt | SortField::UpdatedAt => {
+            SortValue::Millis(row.bigint(sort.column())?)
+        }
+        SortField::Fullname | SortField::Email => {
+            SortValue::Text(row.optional_text(sort.column())?)
+        }
+        SortField::LeadId => SortValue::Text(Some(row.text(sort.column())?)),
+    };
+    Ok(After {
+        value,
+        id: row.text("id")?,
+    })
 }
 
 /// A lead from a row holding [`LEAD_COLUMNS`].

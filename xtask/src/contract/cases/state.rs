@@ -405,10 +405,65 @@ impl Runner<'_> {
         for (query, expected) in cases {
             if query.ends_with("limit=1") {
                 self.expect_page(&query, &expected, 2).await;
+                self.expect_walk(&query, &[a.as_str(), b.as_str()]).await;
             } else {
                 self.expect_listed(&query, "selects exactly its fixtures", &expected)
                     .await;
             }
+        }
+    }
+
+    /// Following `next` from the first page of `query` lists exactly `lead_ids`, in
+    /// order, each page with `count` the number of all of them, the last without `next`.
+    async fn expect_walk(&mut self, query: &str, lead_ids: &[&str]) {
+        let case = format!("{query} walked with `next`");
+        let auth = self.fixture.agent.clone();
+        let mut got: Vec<String> = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..=lead_ids.len() {
+            let mut path = format!("/{}/leads?{query}", self.fixture.project);
+            if let Some(cursor) = &cursor {
+                path.push_str(&format!("&cursor={cursor}"));
+            }
+            let Some(exchange) = self
+                .raw("listLeads", &case, 200, RawRequest::get(&path, Some(&auth)))
+                .await
+            else {
+                return;
+            };
+            let page: Value = serde_json::from_slice(&exchange.body).unwrap_or(Value::Null);
+            if page["count"] != json!(lead_ids.len()) {
+                self.fail(
+                    "listLeads",
+                    &case,
+                    200,
+                    format!(
+                        "`count` is {} where {} leads match",
+                        page["count"],
+                        lead_ids.len()
+                    ),
+                );
+                return;
+            }
+            got.extend(
+                page["leads"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|lead| lead["lead_id"].as_str().map(str::to_owned)),
+            );
+            match page["next"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        if got != lead_ids {
+            self.fail(
+                "listLeads",
+                &case,
+                200,
+                format!("the walk listed {got:?} where {lead_ids:?} match, in this order"),
+            );
         }
     }
 

@@ -12,7 +12,7 @@ mod read;
 mod write;
 
 use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
-use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, User};
+use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, Start, User};
 use super::query::{self, Dialect, TextPlan};
 use super::row::{self, LEAD_COLUMNS};
 use super::{apply_edit, free_form, new_object_id, now, StoreError, StoreOptions};
@@ -564,12 +564,12 @@ impl SqliteStore {
         &self,
         project_id: &str,
         query: &LeadQuery,
-        offset: i64,
+        start: &Start,
         limit: i64,
     ) -> Result<LeadPage, StoreError> {
-        let (project_id, query) = (project_id.to_owned(), query.clone());
+        let (project_id, query, start) = (project_id.to_owned(), query.clone(), start.clone());
         self.readers
-            .blocking(move |conn| list_in(conn, &project_id, &query, offset, limit))
+            .blocking(move |conn| list_in(conn, &project_id, &query, &start, limit))
             .await
     }
 
@@ -601,7 +601,7 @@ fn list_in(
     conn: &rusqlite::Connection,
     project_id: &str,
     query: &LeadQuery,
-    offset: i64,
+    start: &Start,
     limit: i64,
 ) -> Result<LeadPage, StoreError> {
     let scalar = |sql: query::Sql| -> Result<i64, StoreError> {
@@ -619,18 +619,19 @@ fn list_in(
                 project_id,
                 query.status,
             ))?;
-            text_plan(count, total, offset + limit)
+            let skipped = match start {
+                Start::Offset(offset) => *offset,
+                Start::After(_) => 0,
+            };
+            text_plan(count, total, skipped + limit)
         } else {
             TextPlan::Matches
         };
-        let sql = query::page(Dialect::Sqlite, project_id, query, offset, limit, plan);
-        let leads = read::all(conn, &sql.text, params_from_iter(&sql.params), |r| {
-            Ok(row::listed(r))
-        })?
-        .into_iter()
-        .flatten()
-        .collect();
-        Ok(LeadPage { count, leads })
+        let sql = query::page(Dialect::Sqlite, project_id, query, start, limit, plan);
+        let rows = read::all(conn, &sql.text, params_from_iter(&sql.params), |r| {
+            Ok((row::listed(r), row::position(r, query.sort)))
+        })?;
+        query::cut_page(count, rows, limit)
     })();
     conn.execute_batch("COMMIT")?;
     outcome
