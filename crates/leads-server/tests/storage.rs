@@ -26,6 +26,7 @@ storage_suite!(
     soft_delete_and_restore,
     physical_delete,
     counts_follow_every_change,
+    presence_counts_follow_every_change,
     bulk_seeding_selects_known_shares,
     filter_by_email,
     filter_by_full_text,
@@ -545,6 +546,111 @@ async fn counts_follow_every_change(store: Store) {
     }
     assert_eq!(list(&store, &p, &LeadQuery::default()).await.0, 18);
     assert_eq!(list(&store, &other, &LeadQuery::default()).await.0, 1);
+}
+
+/// A count filtered on `with_email` and `with_fullname` comes from counters kept by
+/// presence; after creates, edits that add, clear or blank the email and the full name,
+/// status changes and deletes, every combination must agree with the rows themselves.
+async fn presence_counts_follow_every_change(store: Store) {
+    let p = project(&store).await;
+    let other = project(&store).await;
+    let mut leads = Vec::new();
+    for i in 0..12 {
+        let new = NewLead {
+            email: (i % 2 == 0).then(|| format!("Lead{i}@Example.com")),
+            fullname: match i % 3 {
+                0 => Some(format!("Lead {i}")),
+                1 => Some(String::new()),
+                _ => None,
+            },
+            ..new_lead(&format!("n{i}"))
+        };
+        leads.push(create(&store, &p, new).await);
+    }
+    create(&store, &other, new_lead("elsewhere")).await;
+    let changes = [
+        LeadChanges {
+            email: Change::Set("added@example.com".into()),
+            ..LeadChanges::default()
+        },
+        LeadChanges {
+            email: Change::Clear,
+            fullname: Change::Set("Named".into()),
+            ..LeadChanges::default()
+        },
+        LeadChanges {
+            fullname: Change::Set(String::new()),
+            ..LeadChanges::default()
+        },
+        LeadChanges {
+            fullname: Change::Clear,
+            status: Some(50),
+            ..LeadChanges::default()
+        },
+        LeadChanges {
+            phone: Change::Set("+39 06 1".into()),
+            ..LeadChanges::default()
+        },
+    ];
+    for (lead, change) in leads.iter().zip(changes) {
+        edit(&store, &p, &lead.id, LeadEdit::Update(Box::new(change))).await;
+    }
+    edit(&store, &p, &leads[6].id, LeadEdit::SoftDelete).await;
+    store.delete_lead(&p, &leads[7].id).await.unwrap().unwrap();
+    store.delete_lead(&p, &leads[8].id).await.unwrap().unwrap();
+
+    let presence = [None, Some(true), Some(false)];
+    for status in [
+        StatusFilter::Is(STATUS_NORMAL),
+        StatusFilter::Is(50),
+        StatusFilter::Is(STATUS_DELETED),
+        StatusFilter::NotDeleted,
+    ] {
+        let all: Vec<Lead> = store
+            .export_leads(
+                &p,
+                LeadQuery {
+                    status,
+                    ..LeadQuery::default()
+                },
+            )
+            .try_collect()
+            .await
+            .unwrap();
+        for with_email in presence {
+            for with_fullname in presence {
+                let query = LeadQuery {
+                    status,
+                    with_email,
+                    with_fullname,
+                    ..LeadQuery::default()
+                };
+                let named = |l: &Lead| l.fullname.as_deref().is_some_and(|f| !f.is_empty());
+                let expected = all
+                    .iter()
+                    .filter(|l| with_email.is_none_or(|w| l.email.is_some() == w))
+                    .filter(|l| with_fullname.is_none_or(|w| named(l) == w))
+                    .count();
+                let rows: Vec<Lead> = store
+                    .export_leads(&p, query.clone())
+                    .try_collect()
+                    .await
+                    .unwrap();
+                assert_eq!(rows.len(), expected, "the export filters {query:?}");
+                assert_eq!(
+                    list(&store, &p, &query).await.0,
+                    expected as i64,
+                    "{query:?}"
+                );
+            }
+        }
+    }
+    let everyone = LeadQuery {
+        status: StatusFilter::NotDeleted,
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &p, &everyone).await.0, 9);
+    assert_eq!(list(&store, &other, &everyone).await.0, 1);
 }
 
 /// `admin seed` writes leads in bulk; each filter must select the share the seed module
@@ -1352,6 +1458,12 @@ async fn tag_lists_follow_status_and_tag_changes(store: Store) {
 
     edit(&store, &p, &a.id, LeadEdit::SoftDelete).await;
     assert_eq!(list(&store, &p, &vip).await, (1, vec!["b".into()]));
+    let live = LeadQuery {
+        status: StatusFilter::NotDeleted,
+        ..vip.clone()
+    };
+    assert_eq!(list(&store, &p, &live).await, (1, vec!["b".into()]));
+    tag_counts_match_rows(&store, &p).await;
     let deleted = by(&["vip"], STATUS_DELETED);
     assert_eq!(list(&store, &p, &deleted).await, (1, vec!["a".into()]));
     assert_eq!(
@@ -1386,10 +1498,50 @@ async fn tag_lists_follow_status_and_tag_changes(store: Store) {
         ..by(&["gold"], STATUS_NORMAL)
     };
     assert_eq!(list(&store, &p, &with_name).await, (1, vec!["c".into()]));
+    tag_counts_match_rows(&store, &p).await;
+
+    edit(
+        &store,
+        &p,
+        &b.id,
+        LeadEdit::AddTags(vec!["vip".into(), "gold".into()]),
+    )
+    .await;
+    edit(&store, &p, &a.id, LeadEdit::RemoveTag("gold".into())).await;
+    tag_counts_match_rows(&store, &p).await;
 
     store.delete_lead(&p, &a.id).await.unwrap().unwrap();
-    assert_eq!(list(&store, &p, &vip).await, (0, vec![]));
+    assert_eq!(list(&store, &p, &vip).await, (1, vec!["b".into()]));
     assert_eq!(list(&store, &other, &vip).await, (1, vec!["x".into()]));
+    tag_counts_match_rows(&store, &p).await;
+}
+
+/// Every tag count of the project, as a list answers it, equals the leads an export of
+/// the same filter streams, whatever the status filter.
+async fn tag_counts_match_rows(store: &Store, p: &str) {
+    for tag in ["vip", "gold", "other", "absent"] {
+        for status in [
+            StatusFilter::Is(STATUS_NORMAL),
+            StatusFilter::Is(STATUS_DELETED),
+            StatusFilter::NotDeleted,
+        ] {
+            let query = LeadQuery {
+                tags: vec![tag.to_owned()],
+                status,
+                ..LeadQuery::default()
+            };
+            let rows: Vec<Lead> = store
+                .export_leads(p, query.clone())
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(
+                list(store, p, &query).await.0,
+                rows.len() as i64,
+                "{query:?}"
+            );
+        }
+    }
 }
 
 /// `full_text` pages are slices of one order, with the right count, whether the words

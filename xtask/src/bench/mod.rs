@@ -6,6 +6,7 @@
 //! axum ceiling for the server, hand-written reqwest for the generated client.
 
 mod bare;
+mod list_cases;
 mod load;
 mod report;
 mod rss;
@@ -206,6 +207,16 @@ async fn server(
                 large / small.max(f64::EPSILON),
                 2.0,
             ));
+            // Filters, combinations and sort fields at the largest size, each against the
+            // unfiltered first page of the smallest project: indexes and counters must
+            // keep a list from reading the leads it does not return.
+            for (scenario, p50) in &outcome.lists_p50_ms {
+                report.ratios.push(Ratio::at_most(
+                    &format!("{name}: {scenario} p50, {most} leads / first page, {fewest}"),
+                    p50 / small.max(f64::EPSILON),
+                    3.0,
+                ));
+            }
         }
         if let (Some((depth, deep)), Some((most, first))) =
             (outcome.cursor_page_p50_ms, outcome.first_page_p50_ms.last())

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use leads_client::types::{LeadCreate, LeadUpdate, LeadUpdateFullname, Tag};
+use leads_client::types::{LeadCreate, LeadUpdate, LeadUpdateFullname};
 use leads_client::{Auth, Client};
 use leads_e2e_tests::{admin, Backend, Database, Server};
 
+use super::list_cases::{self, Aim};
 use super::load::{self, Measurement};
 use super::report::{Report, Row};
 use super::{rss, Settings};
@@ -62,6 +63,8 @@ pub struct Outcome {
     /// The page that follows a cursor 40% of the way into the largest project: how deep
     /// (in leads) and its p50.
     pub cursor_page_p50_ms: Option<(u64, f64)>,
+    /// The p50 of each list case at the largest size, by scenario.
+    pub lists_p50_ms: Vec<(String, f64)>,
     pub creates_per_second: f64,
     pub export_rss_growth_mib: f64,
     pub export_rows: u64,
@@ -100,7 +103,7 @@ pub async fn run(
     outcome.get_jwt = target.get_by_id(settings, report, "jwt", leads).await;
     outcome.get_basic = target.get_by_id(settings, report, "basic", leads).await;
     outcome.bare_read = target.bare_read(settings, report, leads).await?;
-    target.filters(settings, report, leads).await?;
+    outcome.lists_p50_ms = target.lists(settings, report, leads).await?;
     let page = deep_page(seeded);
     let scenario = format!("list page {page}");
     target
@@ -364,51 +367,44 @@ impl Target {
         Ok(m)
     }
 
-    async fn filters(
+    /// Measures the first page of every list case of [`list_cases::all`], returning each
+    /// scenario's p50.
+    async fn lists(
         &self,
         settings: Settings,
         report: &mut Report,
         leads: Option<u64>,
-    ) -> Result<(), XtaskError> {
-        let tag: Tag = "cohort-7".parse().map_err(|e| failed("tag", e))?;
-        type Filter = for<'a> fn(
-            leads_client::builder::ListLeads<'a>,
-            &str,
-            &Tag,
-        ) -> leads_client::builder::ListLeads<'a>;
-        let cases: [(&str, Filter); 3] = [
-            ("list by email", |b, email, _| b.email(email)),
-            ("list by full_text", |b, _, _| b.full_text("Rossi")),
-            ("list by tags", |b, _, tag| b.tags(vec![tag.clone()])),
-        ];
-        for (scenario, filter) in cases {
-            let (client, project) = (self.jwt.clone(), self.project.clone());
-            let (email, tag) = (self.email.clone(), tag.clone());
-            self.measure(
-                settings,
-                settings.concurrency,
-                report,
-                scenario,
-                "jwt",
-                leads,
-                move |_| {
-                    let (client, project, email, tag) =
-                        (client.clone(), project.clone(), email.clone(), tag.clone());
-                    async move {
-                        filter(
-                            client.list_leads().project_id(project.as_str()),
-                            &email,
-                            &tag,
-                        )
-                        .send()
-                        .await
-                        .is_ok_and(|page| !page.leads.is_empty())
-                    }
-                },
-            )
-            .await;
+    ) -> Result<Vec<(String, f64)>, XtaskError> {
+        let aim = Arc::new(Aim {
+            email: self.email.clone(),
+            tag: "cohort-7".parse().map_err(|e| failed("tag", e))?,
+        });
+        let mut p50s = Vec::new();
+        for case in list_cases::all() {
+            let (client, project, aim) = (self.jwt.clone(), self.project.clone(), aim.clone());
+            let (apply, matches) = (case.apply, case.matches);
+            let m = self
+                .measure(
+                    settings,
+                    settings.concurrency,
+                    report,
+                    case.scenario,
+                    "jwt",
+                    leads,
+                    move |_| {
+                        let (client, project, aim) = (client.clone(), project.clone(), aim.clone());
+                        async move {
+                            apply(client.list_leads().project_id(project.as_str()), &aim)
+                                .send()
+                                .await
+                                .is_ok_and(|page| page.leads.is_empty() != matches)
+                        }
+                    },
+                )
+                .await;
+            p50s.push((case.scenario.to_owned(), m.p50_ms));
         }
-        Ok(())
+        Ok(p50s)
     }
 
     /// Measures reading page `page` (40 leads) of a project of `leads` leads.

@@ -163,13 +163,10 @@ struct Driven {
     by_text: bool,
 }
 
-/// Whether the query filters on something besides its status.
-fn status_only(query: &LeadQuery) -> bool {
-    query.email.is_none()
-        && query.full_text.is_none()
-        && query.with_email.is_none()
-        && query.with_fullname.is_none()
-        && query.tags.is_empty()
+/// Whether the query filters on nothing but what the counters are kept by: the status and
+/// the presence of an email and of a full name.
+fn counted(query: &LeadQuery) -> bool {
+    query.email.is_none() && query.full_text.is_none() && query.tags.is_empty()
 }
 
 /// Whether an SQLite query is driven by its first tag: then the tag table yields the
@@ -188,30 +185,68 @@ pub(crate) fn has_words(query: &LeadQuery) -> bool {
 
 /// How many leads match `query` in `project_id`.
 ///
-/// A query that filters on the status alone (the default first page) is answered from
-/// the per-status counters the triggers maintain, so its cost does not grow with the
-/// project; a tag is counted in the tag table's index (SQLite), words from the matches
-/// of the full-text index (SQLite); anything else counts the matching rows.
+/// A query that filters on nothing but the status, `with_email` and `with_fullname` (the
+/// default first page among them) is answered from the counters the triggers maintain, so
+/// its cost does not grow with the project; a tag is counted in the tag table's index
+/// (SQLite), words from the matches of the full-text index (SQLite); anything else counts
+/// the matching rows.
 pub(crate) fn count(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sql {
-    if status_only(query) {
-        return status_total(dialect, project_id, query.status);
+    if counted(query) {
+        return counted_total(dialect, project_id, query);
+    }
+    if dialect == Dialect::Sqlite && status_only_but_first_tag(query) {
+        return tag_total(project_id, &query.tags[0], query.status);
     }
     let mut sql = Sql::new(dialect, "SELECT COUNT(*)");
     push_from(&mut sql, dialect, project_id, query, false);
     sql
 }
 
-/// How many leads of `project_id` have the status, from the counters.
+/// How many leads of `project_id` have the status, whatever else they hold, from the
+/// counters.
 pub(crate) fn status_total(dialect: Dialect, project_id: &str, status: StatusFilter) -> Sql {
+    let query = LeadQuery {
+        status,
+        ..LeadQuery::default()
+    };
+    counted_total(dialect, project_id, &query)
+}
+
+/// How many leads of `project_id` with the status carry `tag`, from the SQLite tag
+/// counters.
+fn tag_total(project_id: &str, tag: &str, status: StatusFilter) -> Sql {
+    let mut sql = Sql::new(
+        Dialect::Sqlite,
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_tag_counts WHERE project_id = ",
+    );
+    sql.text(project_id).push(" AND tag = ").text(tag);
+    match status {
+        StatusFilter::Is(status) => sql.push(" AND status = ").bind(Param::Int(status)),
+        StatusFilter::NotDeleted => sql.push(" AND status < ").bind(Param::Int(STATUS_DELETED)),
+    };
+    sql
+}
+
+/// The sum of the counter rows that match the status and presence filters of `query`.
+fn counted_total(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sql {
     let mut sql = Sql::new(
         dialect,
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE project_id = ",
     );
     sql.text(project_id);
-    match status {
+    match query.status {
         StatusFilter::Is(status) => sql.push(" AND status = ").bind(Param::Int(status)),
         StatusFilter::NotDeleted => sql.push(" AND status < ").bind(Param::Int(STATUS_DELETED)),
     };
+    // Literals, not parameters: the columns are INTEGER on SQLite and BOOLEAN on
+    // PostgreSQL, and both read `TRUE` and `FALSE`.
+    let presence = |present: bool| if present { "TRUE" } else { "FALSE" };
+    if let Some(present) = query.with_email {
+        sql.push(" AND has_email = ").push(presence(present));
+    }
+    if let Some(present) = query.with_fullname {
+        sql.push(" AND has_fullname = ").push(presence(present));
+    }
     sql
 }
 
@@ -600,7 +635,11 @@ mod tests {
             ..LeadQuery::default()
         };
         let count = count(Dialect::Sqlite, "p", &query);
-        assert!(!count.text.contains("JOIN"), "{}", count.text);
+        assert!(
+            count.text.contains("FROM lead_tag_counts"),
+            "a single tag counts from its counters: {}",
+            count.text
+        );
         let page = page(
             Dialect::Sqlite,
             "p",
