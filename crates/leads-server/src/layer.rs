@@ -80,7 +80,9 @@ where
             Some(id) => id.clone(),
             None => {
                 let id = new_request_id();
-                request.headers_mut().insert(X_REQUEST_ID.clone(), id.clone());
+                request
+                    .headers_mut()
+                    .insert(X_REQUEST_ID.clone(), id.clone());
                 id
             }
         };
@@ -129,9 +131,8 @@ where
 /// A fresh request id: a UUID v4 from the thread's generator, which needs no system call.
 fn new_request_id() -> HeaderValue {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bits = (rand::random::<u128>() & !(0xf000 << 64) & !(0xc << 60))
-        | (0x4000 << 64)
-        | (0x8 << 60);
+    let bits =
+        (rand::random::<u128>() & !(0xf000 << 64) & !(0xc << 60)) | (0x4000 << 64) | (0x8 << 60);
     let mut text = [0u8; 36];
     let mut at = 0;
     for (i, byte) in bits.to_be_bytes().into_iter().enumerate() {

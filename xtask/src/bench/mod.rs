@@ -110,11 +110,7 @@ impl Selection {
 
     /// Only `scenarios`.
     pub fn only(scenarios: &[Scenario]) -> Self {
-        Selection(
-            scenarios
-                .iter()
-                .fold(0, |bits, s| bits | 1 << *s as u32),
-        )
+        Selection(scenarios.iter().fold(0, |bits, s| bits | 1 << *s as u32))
     }
 
     /// Whether `scenario` runs.

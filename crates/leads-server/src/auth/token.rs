@@ -237,11 +237,16 @@ mod tests {
         };
         let expired = keys.sign(&claims).unwrap();
         cache.verified.insert(expired.as_str().into(), claims);
-        assert!(cache.verify(&keys, &expired).is_err(), "expired, cached or not");
+        assert!(
+            cache.verify(&keys, &expired).is_err(),
+            "expired, cached or not"
+        );
 
         // Bounded.
         for i in 0..5 {
-            cache.verify(&keys, &keys.issue(&format!("u{i}"), 0).unwrap()).unwrap();
+            cache
+                .verify(&keys, &keys.issue(&format!("u{i}"), 0).unwrap())
+                .unwrap();
             assert!(cache.len() <= 2);
         }
         cache.clear();

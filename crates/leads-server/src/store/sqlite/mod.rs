@@ -479,8 +479,7 @@ impl SqliteStore {
         // is read last, so a revocation committed before it is seen.
         self.readers.inline(|conn| {
             let lead = read::optional(conn, &GET_LEAD, [project_id, id], |r| row::lead(r))?;
-            let access =
-                read::optional(conn, ACCESS, [project_id, user_id], |r| row::access(r))?;
+            let access = read::optional(conn, ACCESS, [project_id, user_id], |r| row::access(r))?;
             Ok(access.map(|access| (access, lead.filter(|_| access.role.is_some()))))
         })
     }
