@@ -14,6 +14,13 @@ struct Cli {
     task: Task,
 }
 
+/// A backend the bench can run on.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BenchBackend {
+    Sqlite,
+    Postgres,
+}
+
 #[derive(Debug, Subcommand)]
 enum Task {
     /// Regenerate the committed snapshots of the generated client and server code.
@@ -47,6 +54,15 @@ enum Task {
         /// Seconds of the sustained fixed-rate run.
         #[arg(long, default_value_t = 60)]
         sustained_seconds: u64,
+        /// Run only these scenarios (comma-separated): first_page, healthz, get_jwt,
+        /// get_basic (get_by_id for both), bare_read, filters, deep_page, mixed, sustained,
+        /// export, create. The ceilings they are compared with always run.
+        #[arg(long, value_delimiter = ',', value_parser = bench::Scenario::parse)]
+        only: Vec<Vec<bench::Scenario>>,
+        /// Run on this backend only (default: SQLite, and PostgreSQL when
+        /// LEADS_TEST_POSTGRES_URL is set).
+        #[arg(long, value_enum)]
+        backend: Option<BenchBackend>,
         /// Serve the bare-axum baseline instead (used by the bench itself).
         #[arg(long, hide = true)]
         bare_server: bool,
@@ -175,12 +191,23 @@ fn main() -> ExitCode {
             seconds,
             largest,
             sustained_seconds,
+            only,
+            backend,
             ..
         } => bench::run(bench::Settings {
             concurrency,
             duration: std::time::Duration::from_secs(seconds),
             largest,
             sustained: std::time::Duration::from_secs(sustained_seconds),
+            only: if only.is_empty() {
+                bench::Selection::all()
+            } else {
+                bench::Selection::only(&only.concat())
+            },
+            backend: backend.map(|b| match b {
+                BenchBackend::Sqlite => bench::Backend::Sqlite,
+                BenchBackend::Postgres => bench::Backend::Postgres,
+            }),
             ..bench::Settings::default()
         }),
         Task::Fuzz {

@@ -1,32 +1,28 @@
 //! The HTTP surface around the API: operational endpoints, the `/v1` mount, and the
-//! middleware every request passes through (request id, one log line, metrics, timeout,
-//! body limit, and one JSON error body for whatever the inner layers answer in plain text).
+//! layer every request passes through ([`crate::layer`]: request id, span, metrics,
+//! timeout, 413, one JSON error body for whatever inner layers answer in plain text, and
+//! the access log when it is on), inside the body limit.
 //!
 //! The listener opens before the database: until the store is open and migrated the API
 //! answers 503 with `Retry-After` and `/readyz` 503, while `/healthz` says the process is
 //! alive. Once shutdown begins, new requests get 503 and `Connection: close` while those in
 //! flight finish.
 
+use crate::layer::RequestLayer;
 use crate::metrics;
 use crate::store::Store;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tower::ServiceBuilder;
 use tower::ServiceExt;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
-use tower_http::LatencyUnit;
-use tracing::Level;
 
 /// The spec, served as it is at `/openapi.yaml`: the copy the docs crate embeds.
 pub const SPEC_YAML: &str = leads_docs::SPEC_YAML;
@@ -45,6 +41,8 @@ pub struct HttpConfig {
     /// Whether `/metrics` is served next to the API (off when it is turned off or served
     /// on an address of its own).
     pub metrics: bool,
+    /// Whether every request is logged, not only those answered 5xx.
+    pub access_log: bool,
 }
 
 impl Default for HttpConfig {
@@ -52,6 +50,7 @@ impl Default for HttpConfig {
         HttpConfig {
             request_timeout: Duration::from_secs(30),
             metrics: true,
+            access_log: false,
         }
     }
 }
@@ -122,41 +121,10 @@ pub fn app_with(lifecycle: Arc<Lifecycle>, config: HttpConfig) -> Router {
         .route("/openapi.json", get(spec_json))
         .merge(leads_docs::router());
     let layers = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    let id = request
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    // The path only: queries can hold emails, headers hold credentials.
-                    tracing::info_span!(
-                        "request",
-                        id = %id,
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                })
-                .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Millis),
-                )
-                // Faults are logged at ERROR where they happen; a 503 while starting,
-                // draining or busy is expected, so the answer itself is a warning.
-                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
-        )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(middleware::from_fn(record_metrics))
-        .layer(middleware::map_response(json_errors))
-        .layer(middleware::from_fn_with_state(
-            config.request_timeout,
-            timeout,
-        ))
-        .layer(middleware::from_fn(refuse_oversized))
+        .layer(RequestLayer {
+            timeout: config.request_timeout,
+            access_log: config.access_log,
+        })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new()
@@ -246,17 +214,6 @@ async fn metrics_text(State(lifecycle): State<Arc<Lifecycle>>) -> Response {
         .into_response()
 }
 
-/// Counts every request by operation and status, and its time to the response head.
-async fn record_metrics(request: Request, next: Next) -> Response {
-    let operation = operation_of(request.method(), request.uri().path());
-    let metrics = metrics::global();
-    let _in_flight = metrics.request_started();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    metrics.request_finished(operation, response.status().as_u16(), started.elapsed());
-    response
-}
-
 /// One route of the spec: method, path segments (`None` for a parameter), operationId.
 type SpecRoute = (Method, Vec<Option<String>>, String);
 
@@ -275,16 +232,16 @@ pub fn operation_of(method: &Method, path: &str) -> &'static str {
         };
     };
     let routes = ROUTES.get_or_init(spec_routes);
-    let segments: Vec<&str> = api_path.split('/').collect();
+    let segments = api_path.split('/').count();
     routes
         .iter()
         .find(|(m, template, _)| {
             m == method
-                && template.len() == segments.len()
+                && template.len() == segments
                 && template
                     .iter()
-                    .zip(&segments)
-                    .all(|(t, s)| t.as_deref().is_none_or(|t| t == *s))
+                    .zip(api_path.split('/'))
+                    .all(|(t, s)| t.as_deref().is_none_or(|t| t == s))
         })
         .map_or("other", |(_, _, id)| id.as_str())
 }
@@ -344,102 +301,4 @@ pub fn error(status: StatusCode, msg: &str) -> Response {
         Json(serde_json::json!({"success": false, "msg": msg})),
     )
         .into_response()
-}
-
-/// Answers 503 with `Retry-After` when a handler takes longer than the configured timeout:
-/// the request may still complete (a write may be applied), so the answer says to retry,
-/// and the spec tells how a create is retried safely. The CSV body streams after the
-/// head, so a long export is not cut off.
-async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!(?limit, "request timed out; answering 503");
-            unavailable("the request took too long and may have been applied; retry it")
-        }
-    }
-}
-
-/// A declared body this large is read and discarded before the 413, so the client, still
-/// sending, can read the answer instead of hitting a reset connection.
-const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
-/// The longest time spent discarding an oversized body.
-const DRAIN_TIME: Duration = Duration::from_secs(5);
-
-/// Answers 413 to a request whose `Content-Length` is over the limit, after discarding a
-/// bounded amount of its body. Bodies without a length are cut off by the limit layer.
-async fn refuse_oversized(request: Request, next: Next) -> Response {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    match declared {
-        Some(length) if length > BODY_LIMIT as u64 => {
-            if length <= DRAIN_LIMIT {
-                let mut body = request.into_body().into_data_stream();
-                let drain = async {
-                    let mut read = 0u64;
-                    while let Some(Ok(chunk)) = futures::StreamExt::next(&mut body).await {
-                        read += chunk.len() as u64;
-                        if read > DRAIN_LIMIT {
-                            break;
-                        }
-                    }
-                };
-                let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
-            }
-            error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("request body is larger than {BODY_LIMIT} bytes"),
-            )
-        }
-        _ => next.run(request).await,
-    }
-}
-
-/// Rewrites error responses that are not JSON (from layers and extractors that answer
-/// in plain text: body limit, unknown route or method) into the spec's error body,
-/// keeping status and headers such as `WWW-Authenticate`.
-///
-/// Every 503 carries `Retry-After`, whichever layer or operation answered it.
-async fn json_errors(mut response: Response) -> Response {
-    let status = response.status();
-    if status == StatusCode::SERVICE_UNAVAILABLE
-        && !response.headers().contains_key(header::RETRY_AFTER)
-    {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-    }
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
-        return response;
-    }
-    let msg = match status {
-        StatusCode::NOT_FOUND => "no such resource".to_owned(),
-        StatusCode::METHOD_NOT_ALLOWED => "method not allowed".to_owned(),
-        StatusCode::PAYLOAD_TOO_LARGE => format!("request body is larger than {BODY_LIMIT} bytes"),
-        s if s.is_server_error() => "internal error".to_owned(),
-        s => s.canonical_reason().unwrap_or("bad request").to_lowercase(),
-    };
-    let (mut parts, _) = error(status, &msg).into_parts();
-    let (original, _) = response.into_parts();
-    for (name, value) in &original.headers {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            parts.headers.insert(name, value.clone());
-        }
-    }
-    let body = serde_json::json!({"success": false, "msg": msg}).to_string();
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Response::from_parts(parts, Body::from(body))
 }

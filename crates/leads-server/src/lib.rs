@@ -4,7 +4,8 @@
 //! * [`store`]: the storage layer, one enum over the two sqlx backends;
 //! * [`auth`]: passwords, tokens, the Basic cache and roles;
 //! * [`export`]: the CSV format;
-//! * [`http`] and [`server`]: the HTTP surface and the accept loop;
+//! * [`http`], [`layer`] and [`server`]: the HTTP surface, the layer every request
+//!   passes through, and the accept loop;
 //! * [`metrics`]: what `/metrics` reports;
 //! * [`config`], [`admin`], [`demo`], [`seed`]: the command line.
 //!
@@ -17,6 +18,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod http;
+pub mod layer;
 pub mod metrics;
 pub mod seed;
 pub mod server;
@@ -85,6 +87,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), RunError> {
         http::HttpConfig {
             request_timeout: args.request_timeout,
             metrics: !args.no_metrics && args.metrics_addr.is_none(),
+            access_log: args.access_log,
         },
     );
     let serve_config = server::ServeConfig {

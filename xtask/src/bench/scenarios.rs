@@ -15,7 +15,7 @@ use leads_e2e_tests::{admin, Backend, Database, Server};
 use super::list_cases::{self, Aim};
 use super::load::{self, Measurement};
 use super::report::{Report, Row};
-use super::{rss, Settings};
+use super::{rss, Scenario, Settings};
 use crate::XtaskError;
 
 /// Project sizes at which the first page is measured; the last is the size of every
@@ -49,25 +49,25 @@ struct Target {
     email: String,
 }
 
-/// What the ratios need from one backend's run.
+/// What the ratios need from one backend's run; `None` (or empty) for what did not run.
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// `/healthz`: the server's whole HTTP stack and one `SELECT 1`, no auth.
-    pub health: Measurement,
-    pub get_jwt: Measurement,
-    pub get_basic: Measurement,
+    pub health: Option<Measurement>,
+    pub get_jwt: Option<Measurement>,
+    pub get_basic: Option<Measurement>,
     /// The bare axum endpoint reading the same leads by primary key.
-    pub bare_read: Measurement,
-    /// First-page p50 at each project size, smallest first.
-    pub first_page_p50_ms: Vec<(u64, f64)>,
+    pub bare_read: Option<Measurement>,
+    /// The first page at each project size, smallest first.
+    pub first_page: Vec<(u64, Measurement)>,
     /// The page that follows a cursor 40% of the way into the largest project: how deep
     /// (in leads) and its p50.
     pub cursor_page_p50_ms: Option<(u64, f64)>,
     /// The p50 of each list case at the largest size, by scenario.
     pub lists_p50_ms: Vec<(String, f64)>,
-    pub creates_per_second: f64,
-    pub export_rss_growth_mib: f64,
-    pub export_rows: u64,
+    pub creates_per_second: Option<f64>,
+    /// Rows exported, and the server's RSS growth meanwhile, in MiB.
+    pub export: Option<(u64, f64)>,
     /// The sustained run's windows, when it ran.
     pub sustained: Vec<Measurement>,
 }
@@ -85,6 +85,7 @@ pub async fn run(
     sustained_share: Option<f64>,
     report: &mut Report,
 ) -> Result<Outcome, XtaskError> {
+    let only = settings.only;
     let mut target = Target::prepare(backend)?;
     let mut outcome = Outcome::default();
     let mut seeded = 0;
@@ -92,36 +93,56 @@ pub async fn run(
         target.seed(size - seeded)?;
         seeded = size;
         target.refresh_samples().await?;
-        let m = target
-            .list_page(settings, report, "list first page", 0, size)
-            .await;
-        outcome.first_page_p50_ms.push((size, m.p50_ms));
+        if only.has(Scenario::FirstPage) {
+            let m = target
+                .list_page(settings, report, "list first page", 0, size)
+                .await;
+            outcome.first_page.push((size, m));
+        }
     }
     let leads = Some(seeded);
 
-    outcome.health = target.health(settings, report).await;
-    outcome.get_jwt = target.get_by_id(settings, report, "jwt", leads).await;
-    outcome.get_basic = target.get_by_id(settings, report, "basic", leads).await;
-    outcome.bare_read = target.bare_read(settings, report, leads).await?;
-    outcome.lists_p50_ms = target.lists(settings, report, leads).await?;
-    let page = deep_page(seeded);
-    let scenario = format!("list page {page}");
-    target
-        .list_page(settings, report, &scenario, page, seeded)
-        .await;
-    let (depth, m) = target.cursor_page(settings, report, page, seeded).await?;
-    outcome.cursor_page_p50_ms = Some((depth, m.p50_ms));
-    let mixed = target.mixed(settings, report, leads).await?;
-    if let Some(share) = sustained_share {
-        let rate = (mixed.requests_per_second * share).max(1.0);
-        outcome.sustained = target
-            .sustained(rate, settings.sustained, report, leads)
-            .await?;
+    if only.has(Scenario::Healthz) {
+        outcome.health = Some(target.health(settings, report).await);
     }
-    let (rows, growth) = target.export(report, leads).await?;
-    outcome.export_rows = rows;
-    outcome.export_rss_growth_mib = growth;
-    outcome.creates_per_second = target.create(settings, report).await.requests_per_second;
+    if only.has(Scenario::GetJwt) {
+        outcome.get_jwt = Some(target.get_by_id(settings, report, "jwt", leads).await);
+    }
+    if only.has(Scenario::GetBasic) {
+        outcome.get_basic = Some(target.get_by_id(settings, report, "basic", leads).await);
+    }
+    if only.has(Scenario::BareRead) {
+        outcome.bare_read = Some(target.bare_read(settings, report, leads).await?);
+    }
+    if only.has(Scenario::Filters) {
+        outcome.lists_p50_ms = target.lists(settings, report, leads).await?;
+    }
+    if only.has(Scenario::DeepPage) {
+        let page = deep_page(seeded);
+        let scenario = format!("list page {page}");
+        target
+            .list_page(settings, report, &scenario, page, seeded)
+            .await;
+        let (depth, m) = target.cursor_page(settings, report, page, seeded).await?;
+        outcome.cursor_page_p50_ms = Some((depth, m.p50_ms));
+    }
+    let sustained_share = sustained_share.filter(|_| only.has(Scenario::Sustained));
+    if only.has(Scenario::Mixed) || sustained_share.is_some() {
+        let mixed = target.mixed(settings, report, leads).await?;
+        if let Some(share) = sustained_share {
+            let rate = (mixed.requests_per_second * share).max(1.0);
+            outcome.sustained = target
+                .sustained(rate, settings.sustained, report, leads)
+                .await?;
+        }
+    }
+    if only.has(Scenario::Export) {
+        outcome.export = Some(target.export(report, leads).await?);
+    }
+    if only.has(Scenario::Create) {
+        outcome.creates_per_second =
+            Some(target.create(settings, report).await.requests_per_second);
+    }
     Ok(outcome)
 }
 

@@ -78,7 +78,12 @@ pub fn basic(encoded: &str) -> Result<(String, String), Unauthenticated> {
 
 /// A token: one word, no spaces.
 pub fn token(token: &str) -> Result<String, Unauthenticated> {
-    if token.is_empty() || token.contains(char::is_whitespace) {
+    // Bytes first: a header value is ASCII, and this runs on every request.
+    let whitespace = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
+    if token.is_empty()
+        || token.bytes().any(|b| whitespace(&b))
+        || (!token.is_ascii() && token.contains(char::is_whitespace))
+    {
         return Err(Unauthenticated::new("malformed token: expected one word"));
     }
     Ok(token.to_owned())

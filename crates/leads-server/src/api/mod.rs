@@ -391,8 +391,8 @@ impl LeadsApi for AppState {
 
     async fn get_lead(&self, caller: Caller, path: params::GetLeadPath) -> responses::GetLead {
         let outcome = async {
-            // The role check and the read are one query; a lead read for a caller
-            // without the role is dropped unseen.
+            // The role and the lead are read in one call to the store; a lead read
+            // for a caller without the role is dropped unseen.
             let principal = caller.0?;
             let found = self
                 .store

@@ -7,6 +7,10 @@
 //! together with the user's credential version. A token and a cached Basic verification
 //! carry the version they were issued or verified at, so a password change revokes them
 //! at the next request, on every server, while argon2 still runs only on a cache miss.
+//! Verified tokens are remembered the same way (`TokenCache`), so a client that sends
+//! the same token on every request pays for its signature check once a minute; the
+//! credential version a token carries is still checked against the database on every
+//! request.
 
 mod cache;
 mod derived;
@@ -16,7 +20,7 @@ mod ttl;
 
 pub use cache::{BasicCache, CacheKey, Verified};
 pub use derived::DerivedKey;
-pub use token::{Claims, TokenKeys};
+pub use token::{Claims, TokenCache, TokenKeys};
 
 use crate::store::{Access, Role, Store, StoreError, User};
 use base64::engine::general_purpose::STANDARD;
@@ -33,6 +37,10 @@ const CACHE_TTL: Duration = Duration::from_secs(60);
 const CACHE_CAPACITY: usize = 10_000;
 /// What the key of list cursors is derived for; a new value invalidates every cursor.
 const CURSOR_KEY_PURPOSE: &str = "leads-server list cursors v1";
+/// How long a verified token is remembered, never past its expiry.
+const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
+/// How many verified tokens are remembered at most.
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
 
 /// Credentials as they arrive.
 #[derive(Clone, PartialEq, Eq)]
@@ -117,6 +125,7 @@ pub struct Authenticator {
     /// Authenticates list cursors (see `api::cursor`).
     cursor_key: DerivedKey,
     cache: BasicCache,
+    tokens: TokenCache,
     /// Verified against when the email is unknown, so the answer takes as long as for a
     /// known email with a wrong password.
     dummy_hash: String,
@@ -148,6 +157,7 @@ impl Authenticator {
             keys: TokenKeys::new(&secret, token_ttl),
             cursor_key: DerivedKey::derive(&secret, CURSOR_KEY_PURPOSE),
             cache: BasicCache::new(CACHE_TTL, CACHE_CAPACITY),
+            tokens: TokenCache::new(TOKEN_CACHE_TTL, TOKEN_CACHE_CAPACITY),
             dummy_hash,
         })
     }
@@ -194,7 +204,7 @@ impl Authenticator {
                 })
             }
             Credentials::Token(token) => {
-                let claims = self.keys.verify(token).map_err(|rejected| {
+                let claims = self.tokens.verify(&self.keys, token).map_err(|rejected| {
                     tracing::debug!(%rejected, "token rejected");
                     AuthError::Unauthenticated
                 })?;
@@ -259,6 +269,7 @@ impl Authenticator {
         let hash = password::hash(password.to_owned()).await?;
         let changed = self.store.set_password_hash(user_id, &hash).await?;
         self.cache.clear();
+        self.tokens.clear();
         Ok(changed)
     }
 

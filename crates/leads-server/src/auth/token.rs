@@ -4,9 +4,13 @@
 //! tokens fail, as do tokens with a wrong signature, a missing or past `exp`, or a
 //! malformed body.
 
+use super::ttl::TtlMap;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+
+/// Seconds of clock skew allowed past a token's `exp`.
+const LEEWAY: u64 = 5;
 
 /// The claims the server issues and accepts.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -49,7 +53,7 @@ impl TokenKeys {
     /// Keys for `secret`; tokens issued live for `ttl`.
     pub fn new(secret: &[u8], ttl: Duration) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY;
         validation.set_required_spec_claims(&["exp", "sub"]);
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
@@ -88,6 +92,66 @@ impl TokenKeys {
     /// The claims of a valid, unexpired token signed with this secret.
     pub fn verify(&self, token: &str) -> Result<Claims, Rejected> {
         Ok(decode::<Claims>(token, &self.decoding, &self.validation)?.claims)
+    }
+}
+
+/// Tokens whose signature and expiry were checked, remembered for a short while so that
+/// a client sending the same token on every request is not checked again each time.
+///
+/// Only tokens that verified are inserted, keyed by their whole text: a token differing
+/// in any byte misses and is verified in full. A hit is refused once the token's own
+/// `exp` (with the same leeway) has passed, so the cache never extends a token's life.
+/// It holds signatures, not authority: the credential version a token carries is still
+/// compared with the database's on every request, so a password change revokes a cached
+/// token as it does any other.
+pub struct TokenCache {
+    verified: TtlMap<Box<str>, Claims>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("verified", &self.verified)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenCache {
+    /// A cache of at most `capacity` tokens, each remembered for `ttl` at most.
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        TokenCache {
+            verified: TtlMap::new(ttl, capacity),
+        }
+    }
+
+    /// The claims of `token`, from the cache when it was verified recently, else checked
+    /// with `keys` (and remembered when valid).
+    pub fn verify(&self, keys: &TokenKeys, token: &str) -> Result<Claims, Rejected> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(claims) = self.verified.get(token) {
+            if claims.exp.saturating_add(LEEWAY) >= now {
+                return Ok(claims);
+            }
+            self.verified.remove(token);
+        }
+        let claims = keys.verify(token)?;
+        self.verified.insert(token.into(), claims.clone());
+        Ok(claims)
+    }
+
+    /// Forgets every token.
+    pub fn clear(&self) {
+        self.verified.clear();
+    }
+
+    /// How many tokens are remembered.
+    pub fn len(&self) -> usize {
+        self.verified.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.verified.is_empty()
     }
 }
 
@@ -146,5 +210,46 @@ mod tests {
             })
             .unwrap();
         assert!(keys.verify(&expired).is_err(), "expired");
+    }
+
+    #[test]
+    fn the_cache_answers_what_verification_would() {
+        let keys = keys();
+        let cache = TokenCache::new(Duration::from_secs(60), 2);
+        let token = keys.issue("u", 1).unwrap();
+        assert_eq!(cache.verify(&keys, &token).unwrap().sub, "u");
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.verify(&keys, &token).unwrap().ver, 1, "a hit");
+
+        // A forged or truncated token misses and fails, and is never remembered.
+        assert!(cache.verify(&keys, &token[..token.len() - 1]).is_err());
+        let other = TokenKeys::new(b"another secret, just as long....", Duration::from_secs(60));
+        assert!(cache.verify(&keys, &other.issue("u", 1).unwrap()).is_err());
+        assert_eq!(cache.len(), 1);
+
+        // A remembered token is refused once it expires.
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            sub: "u".into(),
+            iat: now - 7200,
+            exp: now - 3600,
+            ver: 0,
+        };
+        let expired = keys.sign(&claims).unwrap();
+        cache.verified.insert(expired.as_str().into(), claims);
+        assert!(
+            cache.verify(&keys, &expired).is_err(),
+            "expired, cached or not"
+        );
+
+        // Bounded.
+        for i in 0..5 {
+            cache
+                .verify(&keys, &keys.issue(&format!("u{i}"), 0).unwrap())
+                .unwrap();
+            assert!(cache.len() <= 2);
+        }
+        cache.clear();
+        assert!(cache.is_empty());
     }
 }
