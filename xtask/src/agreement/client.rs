@@ -21,6 +21,7 @@ macro_rules! client_types {
 pub const TYPES: &[RustSchema] = client_types![
     IdempotencyKey,
     ObjectId,
+    Cursor,
     Tag,
     TagList,
     FreeForm,

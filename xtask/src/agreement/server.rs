@@ -31,6 +31,7 @@ macro_rules! server_types {
 pub const TYPES: &[RustSchema] = server_types![
     IdempotencyKey,
     ObjectId,
+    Cursor,
     Tag,
     TagList,
     FreeForm,
