@@ -25,7 +25,7 @@ fn sizes(largest: u64) -> [u64; 3] {
 }
 
 /// Concurrent clients of the create scenario.
-const CREATE_CLIENTS: usize = 64;
+pub const CREATE_CLIENTS: usize = 64;
 
 /// The page the deep-page scenario asks for: 40% of the way into `leads` leads.
 fn deep_page(leads: u64) -> i32 {
