@@ -375,7 +375,7 @@ async fn server(
         }
         if let Some((rows, growth)) = outcome.export {
             report.ratios.push(Ratio::at_most(
-                &format!("{name}: CSV export of {rows} leads, server RSS growth, MiB"),
+                &format!("{name}: CSV export of {rows} leads, server memory growth (RssAnon), MiB"),
                 growth,
                 32.0,
             ));

@@ -9,6 +9,12 @@ pub fn current(pid: u32) -> u64 {
     status_field(pid, "VmRSS:")
 }
 
+/// The memory `pid` holds of its own (`RssAnon`: heap and stacks), in bytes: its RSS
+/// without the pages of files it maps, which are the operating system's page cache.
+pub fn owned(pid: u32) -> u64 {
+    status_field(pid, "RssAnon:")
+}
+
 fn status_field(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -31,15 +37,20 @@ pub struct PeakSampler {
 }
 
 impl PeakSampler {
-    /// Starts sampling `pid`.
+    /// Starts sampling the RSS of `pid`.
     pub fn start(pid: u32) -> Self {
-        let peak = Arc::new(AtomicU64::new(current(pid)));
+        Self::start_with(pid, current)
+    }
+
+    /// Starts sampling `read(pid)`.
+    pub fn start_with(pid: u32, read: fn(u32) -> u64) -> Self {
+        let peak = Arc::new(AtomicU64::new(read(pid)));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (peak, stop) = (peak.clone(), stop.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    peak.fetch_max(current(pid), Ordering::Relaxed);
+                    peak.fetch_max(read(pid), Ordering::Relaxed);
                     std::thread::sleep(Duration::from_millis(20));
                 }
             })
