@@ -39,6 +39,11 @@ pub struct DatabaseArgs {
     /// How long a request waits for a free database connection before it is answered 503.
     #[arg(long, env = "LEADS_DATABASE_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub database_acquire_timeout: Duration,
+    /// How many MiB of an SQLite database each reader maps into memory; 0 reads every
+    /// page with a system call instead. Mapped pages are the operating system's page
+    /// cache, shared and reclaimable, but they count in the server's RSS.
+    #[arg(long, env = "LEADS_SQLITE_MMAP_MIB", default_value_t = crate::store::SQLITE_MAP_BYTES >> 20)]
+    pub sqlite_mmap_mib: u64,
 }
 
 impl DatabaseArgs {
@@ -47,6 +52,7 @@ impl DatabaseArgs {
         crate::store::StoreOptions {
             max_connections: self.database_max_connections,
             acquire_timeout: self.database_acquire_timeout,
+            sqlite_map_bytes: self.sqlite_mmap_mib.saturating_mul(1 << 20),
         }
     }
 }

@@ -103,6 +103,7 @@ impl SqliteStore {
         tokio::spawn(optimize_periodically(write.clone()));
         let readers = Readers::open(
             options.get_filename().to_owned(),
+            pool.sqlite_map_bytes,
             pool.max_connections.unwrap_or(READERS).max(1),
             pool.acquire_timeout,
         )?;

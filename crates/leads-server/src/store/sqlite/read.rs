@@ -37,6 +37,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub(super) struct Readers {
     path: PathBuf,
+    /// How much of the database file each connection maps (`PRAGMA mmap_size`).
+    map_bytes: u64,
     /// Connections of inline reads, each used by one thread at a time.
     inline: Mutex<Vec<Connection>>,
     /// Connections of blocking reads.
@@ -55,12 +57,14 @@ impl Readers {
     /// Readers of the database at `path`, which must exist; opens one to check it.
     pub(super) fn open(
         path: PathBuf,
+        map_bytes: u64,
         max: u32,
         acquire_timeout: Duration,
     ) -> Result<Arc<Self>, StoreError> {
-        let first = connect(&path)?;
+        let first = connect(&path, map_bytes)?;
         let readers = Readers {
             path,
+            map_bytes,
             inline: Mutex::new(vec![first]),
             pooled: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(max as usize)),
@@ -185,7 +189,7 @@ impl Readers {
         match reused {
             Some(conn) => Ok(conn),
             None => {
-                let conn = connect(&self.path)?;
+                let conn = connect(&self.path, self.map_bytes)?;
                 open.fetch_add(1, Ordering::Relaxed);
                 Ok(conn)
             }
@@ -204,14 +208,20 @@ impl Readers {
     }
 }
 
-/// A read-only connection, used by one thread at a time (hence no mutex of SQLite's own).
-fn connect(path: &std::path::Path) -> Result<Connection, StoreError> {
+/// A read-only connection, used by one thread at a time (hence no mutex of SQLite's own),
+/// mapping up to `map_bytes` of the file.
+fn connect(path: &std::path::Path, map_bytes: u64) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENTS);
+    conn.pragma_update(
+        None,
+        "mmap_size",
+        i64::try_from(map_bytes).unwrap_or(i64::MAX),
+    )?;
     Ok(conn)
 }
 
@@ -253,5 +263,34 @@ impl ToSql for Param {
             Param::Int(n) => ToSqlOutput::Owned(Value::Integer(i64::from(*n))),
             Param::BigInt(n) => ToSqlOutput::Owned(Value::Integer(*n)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mapping each reader asks for, read back from a reader connection.
+    fn mapped(map_bytes: u64) -> i64 {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("leads.db");
+        Connection::open(&path)
+            .and_then(|conn| conn.execute_batch("CREATE TABLE t (x)"))
+            .expect("create a database");
+        let readers = Readers::open(path, map_bytes, 1, Duration::from_secs(1)).expect("open");
+        let size = readers
+            .inline(|conn| {
+                optional(conn, "PRAGMA mmap_size", [], |row| Ok(row.get(0)?))
+                    .map(|size| size.expect("PRAGMA mmap_size answers a row"))
+            })
+            .expect("read the mapping");
+        readers.close();
+        size
+    }
+
+    #[test]
+    fn readers_map_what_they_are_given() {
+        assert_eq!(mapped(8 << 20), 8 << 20);
+        assert_eq!(mapped(0), 0);
     }
 }
