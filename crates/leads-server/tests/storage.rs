@@ -1510,36 +1510,91 @@ async fn tag_lists_follow_status_and_tag_changes(store: Store) {
     edit(&store, &p, &a.id, LeadEdit::RemoveTag("gold".into())).await;
     tag_counts_match_rows(&store, &p).await;
 
+    // Presence changes move a lead between the tag table's presence counters.
+    let presence = |email: Change<String>, fullname: Change<String>| {
+        LeadEdit::Update(Box::new(LeadChanges {
+            email,
+            fullname,
+            ..LeadChanges::default()
+        }))
+    };
+    let email = Change::Set("B@Example.com".to_owned());
+    edit(&store, &p, &b.id, presence(email, Change::Clear)).await;
+    tag_counts_match_rows(&store, &p).await;
+    edit(
+        &store,
+        &p,
+        &b.id,
+        presence(Change::Clear, Change::Set("Bea".into())),
+    )
+    .await;
+    edit(
+        &store,
+        &p,
+        &a.id,
+        presence(Change::Keep, Change::Set(String::new())),
+    )
+    .await;
+    tag_counts_match_rows(&store, &p).await;
+
     store.delete_lead(&p, &a.id).await.unwrap().unwrap();
     assert_eq!(list(&store, &p, &vip).await, (1, vec!["b".into()]));
     assert_eq!(list(&store, &other, &vip).await, (1, vec!["x".into()]));
     tag_counts_match_rows(&store, &p).await;
 }
 
-/// Every tag count of the project, as a list answers it, equals the leads an export of
-/// the same filter streams, whatever the status filter.
+/// Every list by one tag, with each status filter and each presence filter, answers the
+/// leads (and the count) that the project's leads of that status, filtered here, hold.
 async fn tag_counts_match_rows(store: &Store, p: &str) {
-    for tag in ["vip", "gold", "other", "absent"] {
-        for status in [
-            StatusFilter::Is(STATUS_NORMAL),
-            StatusFilter::Is(STATUS_DELETED),
-            StatusFilter::NotDeleted,
-        ] {
-            let query = LeadQuery {
-                tags: vec![tag.to_owned()],
-                status,
-                ..LeadQuery::default()
-            };
-            let rows: Vec<Lead> = store
-                .export_leads(p, query.clone())
-                .try_collect()
-                .await
-                .unwrap();
-            assert_eq!(
-                list(store, p, &query).await.0,
-                rows.len() as i64,
-                "{query:?}"
-            );
+    let presences = [None, Some(true), Some(false)];
+    for status in [
+        StatusFilter::Is(STATUS_NORMAL),
+        StatusFilter::Is(STATUS_DELETED),
+        StatusFilter::NotDeleted,
+    ] {
+        let of_status = LeadQuery {
+            status,
+            ..LeadQuery::default()
+        };
+        let leads: Vec<Lead> = store
+            .export_leads(p, of_status.clone())
+            .try_collect()
+            .await
+            .unwrap();
+        for tag in ["vip", "gold", "other", "absent"] {
+            for with_email in presences {
+                for with_fullname in presences {
+                    let query = LeadQuery {
+                        tags: vec![tag.to_owned()],
+                        with_email,
+                        with_fullname,
+                        ..of_status.clone()
+                    };
+                    let held = |wanted: Option<bool>, present: bool| {
+                        wanted.is_none_or(|wanted| wanted == present)
+                    };
+                    let mut expected: Vec<String> = leads
+                        .iter()
+                        .filter(|l| l.tags.iter().any(|t| t == tag))
+                        .filter(|l| held(with_email, l.email.is_some()))
+                        .filter(|l| {
+                            held(
+                                with_fullname,
+                                l.fullname.as_deref().is_some_and(|n| !n.is_empty()),
+                            )
+                        })
+                        .map(|l| l.lead_id.clone())
+                        .collect();
+                    expected.sort();
+                    let (count, mut listed) = list(store, p, &query).await;
+                    listed.sort();
+                    assert_eq!(
+                        (count, listed),
+                        (expected.len() as i64, expected),
+                        "{query:?}"
+                    );
+                }
+            }
         }
     }
 }

@@ -194,8 +194,8 @@ pub(crate) fn count(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sq
     if counted(query) {
         return counted_total(dialect, project_id, query);
     }
-    if dialect == Dialect::Sqlite && status_only_but_first_tag(query) {
-        return tag_total(project_id, &query.tags[0], query.status);
+    if dialect == Dialect::Sqlite && held_by_tag_table(query) {
+        return tag_total(project_id, &query.tags[0], query);
     }
     let mut sql = Sql::new(dialect, "SELECT COUNT(*)");
     push_from(&mut sql, dialect, project_id, query, false);
@@ -212,18 +212,15 @@ pub(crate) fn status_total(dialect: Dialect, project_id: &str, status: StatusFil
     counted_total(dialect, project_id, &query)
 }
 
-/// How many leads of `project_id` with the status carry `tag`, from the SQLite tag
-/// counters.
-fn tag_total(project_id: &str, tag: &str, status: StatusFilter) -> Sql {
+/// How many leads of `project_id` carry `tag` and match the status and presence filters
+/// of `query`, from the SQLite tag counters.
+fn tag_total(project_id: &str, tag: &str, query: &LeadQuery) -> Sql {
     let mut sql = Sql::new(
         Dialect::Sqlite,
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_tag_counts WHERE project_id = ",
     );
     sql.text(project_id).push(" AND tag = ").text(tag);
-    match status {
-        StatusFilter::Is(status) => sql.push(" AND status = ").bind(Param::Int(status)),
-        StatusFilter::NotDeleted => sql.push(" AND status < ").bind(Param::Int(STATUS_DELETED)),
-    };
+    push_counted_filters(&mut sql, query);
     sql
 }
 
@@ -234,20 +231,34 @@ fn counted_total(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sql {
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE project_id = ",
     );
     sql.text(project_id);
+    push_counted_filters(&mut sql, query);
+    sql
+}
+
+/// The conditions on a counter table's `status`, `has_email` and `has_fullname` (or the
+/// tag table's) that `query` asks for, unqualified or with `table.` before each column.
+fn push_counted_filters(sql: &mut Sql, query: &LeadQuery) {
+    push_presence(sql, "", query);
     match query.status {
         StatusFilter::Is(status) => sql.push(" AND status = ").bind(Param::Int(status)),
         StatusFilter::NotDeleted => sql.push(" AND status < ").bind(Param::Int(STATUS_DELETED)),
     };
+}
+
+/// The conditions on `has_email` and `has_fullname` that `query` asks for, on the columns
+/// of `table` (a prefix such as `t.`, or empty).
+fn push_presence(sql: &mut Sql, table: &str, query: &LeadQuery) {
     // Literals, not parameters: the columns are INTEGER on SQLite and BOOLEAN on
     // PostgreSQL, and both read `TRUE` and `FALSE`.
     let presence = |present: bool| if present { "TRUE" } else { "FALSE" };
     if let Some(present) = query.with_email {
-        sql.push(" AND has_email = ").push(presence(present));
+        sql.push(&format!(" AND {table}has_email = "))
+            .push(presence(present));
     }
     if let Some(present) = query.with_fullname {
-        sql.push(" AND has_fullname = ").push(presence(present));
+        sql.push(&format!(" AND {table}has_fullname = "))
+            .push(presence(present));
     }
-    sql
 }
 
 /// Appends the `FROM … WHERE …` of `query`: the tag table, the full-text table or the
@@ -255,7 +266,7 @@ fn counted_total(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sql {
 /// SQLite to walk the sort index (see [`TextPlan::SortIndex`]).
 fn push_from(sql: &mut Sql, dialect: Dialect, project_id: &str, query: &LeadQuery, walk: bool) {
     if tag_driven(dialect, query) {
-        let joined = !status_only_but_first_tag(query) || query.sort != SortField::CreatedAt;
+        let joined = !held_by_tag_table(query) || query.sort != SortField::CreatedAt;
         sql.push(" FROM lead_tags t");
         if joined {
             sql.push(" CROSS JOIN leads l ON l.seq = t.lead_seq");
@@ -296,13 +307,10 @@ fn push_from(sql: &mut Sql, dialect: Dialect, project_id: &str, query: &LeadQuer
     }
 }
 
-/// Whether the only filters are the status and exactly one tag.
-fn status_only_but_first_tag(query: &LeadQuery) -> bool {
-    query.tags.len() == 1
-        && query.email.is_none()
-        && query.full_text.is_none()
-        && query.with_email.is_none()
-        && query.with_fullname.is_none()
+/// Whether the query filters on exactly one tag and nothing the tag table does not hold:
+/// the status, `with_email` and `with_fullname`.
+fn held_by_tag_table(query: &LeadQuery) -> bool {
+    query.tags.len() == 1 && query.email.is_none() && query.full_text.is_none()
 }
 
 /// The SQLite index that lists a project's leads of one status in `sort` order.
@@ -513,18 +521,9 @@ fn fts_expression(query: &LeadQuery) -> String {
         .join(" OR ")
 }
 
-/// Appends ` AND …` for every filter of `query` but the project and status, and but what
-/// the driving table already checks.
-fn push_conditions(
-    sql: &mut Sql,
-    dialect: Dialect,
-    project_id: &str,
-    query: &LeadQuery,
-    driven: Driven,
-) {
-    if let Some(email) = &query.email {
-        sql.push(" AND l.email_key = ").text(&email.to_lowercase());
-    }
+/// The conditions on a lead's email and full name that `query`'s presence filters ask
+/// for.
+fn push_lead_presence(sql: &mut Sql, query: &LeadQuery) {
     match query.with_email {
         Some(true) => {
             sql.push(" AND l.email_key IS NOT NULL");
@@ -542,6 +541,26 @@ fn push_conditions(
             sql.push(" AND (l.fullname IS NULL OR l.fullname = '')");
         }
         None => {}
+    }
+}
+
+/// Appends ` AND …` for every filter of `query` but the project and status, and but what
+/// the driving table already checks.
+fn push_conditions(
+    sql: &mut Sql,
+    dialect: Dialect,
+    project_id: &str,
+    query: &LeadQuery,
+    driven: Driven,
+) {
+    if let Some(email) = &query.email {
+        sql.push(" AND l.email_key = ").text(&email.to_lowercase());
+    }
+    if driven.by_tag {
+        // The tag table holds both presences, so its range is filtered without a lead.
+        push_presence(sql, "t.", query);
+    } else {
+        push_lead_presence(sql, query);
     }
     let skip = usize::from(driven.by_tag);
     for tag in query.tags.iter().skip(skip) {
