@@ -317,16 +317,38 @@ fn psql(url: &str, statement: &str) -> Result<(), HarnessError> {
     }
 }
 
+/// The longest an admin command may run: seeding a million leads takes a minute or two,
+/// so one still running after this has hung, and fails instead of stalling the suite.
+const ADMIN_LIMIT: Duration = Duration::from_secs(600);
+
 /// Runs a `leads-server admin …` command on `database` and returns its stdout.
 pub fn admin(database: &Database, args: &[&str]) -> Result<String, HarnessError> {
-    let output = Command::new(server_binary()?)
+    let cannot =
+        |e: std::io::Error| HarnessError::Command(format!("cannot run leads-server admin: {e}"));
+    let mut child = Command::new(server_binary()?)
         .arg("admin")
         .args(args)
         .args(["--database-url", &database.url])
         .env("RUST_LOG", "error")
         .stdin(Stdio::null())
-        .output()
-        .map_err(|e| HarnessError::Command(format!("cannot run leads-server admin: {e}")))?;
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(cannot)?;
+    let deadline = Instant::now() + ADMIN_LIMIT;
+    while child.try_wait().map_err(cannot)?.is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(HarnessError::Command(format!(
+                "`leads-server admin {}` did not exit within {} s",
+                args.join(" "),
+                ADMIN_LIMIT.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().map_err(cannot)?;
     if !output.status.success() {
         return Err(HarnessError::Command(format!(
             "`leads-server admin {}` failed: {}",

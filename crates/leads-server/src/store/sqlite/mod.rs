@@ -83,8 +83,15 @@ impl SqliteStore {
         options: SqliteConnectOptions,
         pool: &StoreOptions,
     ) -> Result<Self, StoreError> {
+        // The one write connection is kept for the life of the store: reopening it would
+        // gain nothing on a local file and lose its prepared statements. Without an idle
+        // timeout or a lifetime sqlx runs no maintenance task for the pool; that task can
+        // spin without yielding when the pool closes as the runtime shuts down, which
+        // kept an admin command from exiting after its work was done.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .acquire_timeout(pool.acquire_timeout)
             .connect_with(options.clone())
             .await?;
