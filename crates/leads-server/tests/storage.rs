@@ -48,6 +48,7 @@ storage_suite!(
     readiness_and_pools,
     reads_see_every_acknowledged_write,
     tag_lists_follow_status_and_tag_changes,
+    word_lists_follow_every_change,
     full_text_pages_keep_order_for_common_and_rare_words,
     every_page_is_a_slice_of_the_whole_order,
 );
@@ -1593,6 +1594,164 @@ async fn tag_counts_match_rows(store: &Store, p: &str) {
                         (expected.len() as i64, expected),
                         "{query:?}"
                     );
+                }
+            }
+        }
+    }
+}
+
+/// Lists by words, alone, several at once, with a tag and with each status and presence
+/// filter, answer the leads (in order, and the count) that the project's leads hold, as
+/// names, emails, statuses and tags change and leads go.
+async fn word_lists_follow_every_change(store: Store) {
+    let p = project(&store).await;
+    let other = project(&store).await;
+    let named = |lead_id: &str, fullname: Option<&str>, email: Option<&str>, tags: &[&str]| {
+        let mut new = new_lead(lead_id);
+        new.fullname = fullname.map(str::to_owned);
+        new.email = email.map(str::to_owned);
+        new.tags = tags.iter().map(|t| t.to_string()).collect();
+        new
+    };
+    let a = create(
+        &store,
+        &p,
+        named("a", Some("Ada Rossi"), Some("ada@rossi.it"), &["vip"]),
+    )
+    .await;
+    let b = create(&store, &p, named("b", Some("Bruno Rossi"), None, &[])).await;
+    let c = create(
+        &store,
+        &p,
+        named("c", Some(""), Some("carla.verdi@example.com"), &["vip"]),
+    )
+    .await;
+    create(&store, &p, named("d", None, None, &["vip"])).await;
+    create(
+        &store,
+        &other,
+        named("x", Some("Xavier Rossi"), None, &["vip"]),
+    )
+    .await;
+    word_lists_match_rows(&store, &p).await;
+
+    let rename = |fullname: Change<String>, email: Change<String>| {
+        LeadEdit::Update(Box::new(LeadChanges {
+            fullname,
+            email,
+            ..LeadChanges::default()
+        }))
+    };
+    edit(
+        &store,
+        &p,
+        &b.id,
+        rename(Change::Set("Bruno Verdi".into()), Change::Keep),
+    )
+    .await;
+    edit(
+        &store,
+        &p,
+        &c.id,
+        rename(Change::Set("Carla Rossi".into()), Change::Clear),
+    )
+    .await;
+    edit(
+        &store,
+        &p,
+        &a.id,
+        rename(Change::Keep, Change::Set("ada@verdi.it".into())),
+    )
+    .await;
+    word_lists_match_rows(&store, &p).await;
+
+    edit(&store, &p, &a.id, LeadEdit::SoftDelete).await;
+    edit(&store, &p, &b.id, LeadEdit::AddTags(vec!["vip".into()])).await;
+    word_lists_match_rows(&store, &p).await;
+    let restore = LeadEdit::Update(Box::new(LeadChanges {
+        status: Some(STATUS_NORMAL),
+        ..LeadChanges::default()
+    }));
+    edit(&store, &p, &a.id, restore).await;
+    store.delete_lead(&p, &c.id).await.unwrap().unwrap();
+    word_lists_match_rows(&store, &p).await;
+    let only_other = LeadQuery {
+        full_text: Some("xavier".into()),
+        ..LeadQuery::default()
+    };
+    assert_eq!(list(&store, &p, &only_other).await, (0, vec![]));
+}
+
+/// The lowercase runs of letters and digits of a lead's full name and email.
+fn lead_words(lead: &Lead) -> Vec<String> {
+    [lead.fullname.as_deref(), lead.email.as_deref()]
+        .into_iter()
+        .flatten()
+        .flat_map(|text| text.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+async fn word_lists_match_rows(store: &Store, p: &str) {
+    let presences = [None, Some(true), Some(false)];
+    let texts = ["rossi", "Verdi", "rossi verdi", "ada", "absent", "@@"];
+    let sorts = [(SortField::CreatedAt, false), (SortField::Fullname, true)];
+    for status in [
+        StatusFilter::Is(STATUS_NORMAL),
+        StatusFilter::Is(STATUS_DELETED),
+        StatusFilter::NotDeleted,
+    ] {
+        for (sort, ascending) in sorts {
+            let of_status = LeadQuery {
+                status,
+                sort,
+                ascending,
+                ..LeadQuery::default()
+            };
+            let leads: Vec<Lead> = store
+                .export_leads(p, of_status.clone())
+                .try_collect()
+                .await
+                .unwrap();
+            for text in texts {
+                for tags in [vec![], vec!["vip".to_owned()]] {
+                    for (with_email, with_fullname) in presences.iter().zip(presences.iter().rev())
+                    {
+                        let query = LeadQuery {
+                            full_text: Some(text.to_owned()),
+                            tags: tags.clone(),
+                            with_email: *with_email,
+                            with_fullname: *with_fullname,
+                            ..of_status.clone()
+                        };
+                        let wanted: Vec<String> = text
+                            .split(|c: char| !c.is_alphanumeric())
+                            .filter(|w| !w.is_empty())
+                            .map(str::to_lowercase)
+                            .collect();
+                        let held = |wanted: Option<bool>, present: bool| {
+                            wanted.is_none_or(|wanted| wanted == present)
+                        };
+                        let expected: Vec<String> = leads
+                            .iter()
+                            .filter(|l| lead_words(l).iter().any(|w| wanted.contains(w)))
+                            .filter(|l| tags.iter().all(|t| l.tags.contains(t)))
+                            .filter(|l| held(*with_email, l.email.is_some()))
+                            .filter(|l| {
+                                held(
+                                    *with_fullname,
+                                    l.fullname.as_deref().is_some_and(|n| !n.is_empty()),
+                                )
+                            })
+                            .map(|l| l.lead_id.clone())
+                            .collect();
+                        assert_eq!(
+                            list(store, p, &query).await,
+                            (expected.len() as i64, expected),
+                            "{query:?}"
+                        );
+                    }
                 }
             }
         }

@@ -8,7 +8,7 @@
 use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, Start, User};
 use super::pg_pool::PgConns;
-use super::query::{self, insert_leads, Dialect, Param, Sql, TextPlan};
+use super::query::{self, insert_leads, Dialect, Param, Sql, TermPlan};
 use super::row::{self, LEAD_COLUMNS};
 use super::stream::spawn_rows;
 use super::{apply_edit, free_form, new_object_id, now, StoreError, StoreOptions};
@@ -624,7 +624,7 @@ impl PgStore {
                 query,
                 start,
                 limit,
-                TextPlan::Matches,
+                TermPlan::Matches,
             );
             let rows = bound(&page).fetch_all(&mut *tx).await?;
             tx.commit().await?;

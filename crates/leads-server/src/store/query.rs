@@ -5,9 +5,10 @@
 //!
 //! A page selects the keys of its rows first (an index-only walk where the filters allow)
 //! and reads the 40 rows by key afterwards, so skipping to a deep page never reads the
-//! rows it skips. On SQLite a `tags` filter walks the tag table, which holds each lead's
-//! status and creation date: the default list by tag, and its count, never touch a lead
-//! that does not carry the tag.
+//! rows it skips. On SQLite a `tags` filter walks the tag table and a one-word `full_text`
+//! filter the word table; each holds the lead's status, creation date and presence of an
+//! email and a full name, so the default list by a term, and its count, never touch a lead
+//! that does not hold the term.
 
 use super::free_form;
 use super::model::{
@@ -144,23 +145,105 @@ impl Sql {
     }
 }
 
-/// How an SQLite page with `full_text` finds its rows.
+/// How an SQLite page filtered by tags or words, in an order their term table does not
+/// hold, finds its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TextPlan {
-    /// Read every match from the full-text index, then sort them: for rare words.
+pub(crate) enum TermPlan {
+    /// Read every match, then sort them: for rare terms.
     Matches,
-    /// Walk the sort field's index in order, keeping the matches: for common words,
+    /// Walk the sort field's index in order, keeping the matches: for common terms,
     /// where the page fills long before the matches run out.
     SortIndex,
 }
 
-/// The conditions a query leaves to the driving table: what [`push_conditions`] skips.
-#[derive(Debug, Clone, Copy, Default)]
-struct Driven {
-    /// Project, status and the first tag come from the tag table.
-    by_tag: bool,
-    /// The words come from the full-text table.
-    by_text: bool,
+/// A table of one row per lead and term, kept by triggers on SQLite: the tags
+/// (`lead_tags`) or the words (`lead_words`). Each is keyed by project, term, status,
+/// creation date and id, holds the lead's presence of an email and a full name, and has
+/// counters per term, status and presence beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TermTable {
+    table: &'static str,
+    /// The column holding the term.
+    term: &'static str,
+    counts: &'static str,
+    alias: &'static str,
+}
+
+const TAGS: TermTable = TermTable {
+    table: "lead_tags",
+    term: "tag",
+    counts: "lead_tag_counts",
+    alias: "t",
+};
+
+const WORDS: TermTable = TermTable {
+    table: "lead_words",
+    term: "word",
+    counts: "lead_word_counts",
+    alias: "w",
+};
+
+/// What a query walks first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Drive {
+    /// The range of one term (the first tag, or the only word) in its SQLite term table.
+    Term(TermTable, String),
+    /// The leads, where the database finds them best.
+    Leads,
+    /// The SQLite index of the sort field, in order (see [`TermPlan::SortIndex`]).
+    SortIndex,
+}
+
+impl Drive {
+    /// The drive of a page (`walk`: one that walks the sort index) or of a count.
+    fn of(dialect: Dialect, query: &LeadQuery, walk: bool) -> Drive {
+        if dialect != Dialect::Sqlite {
+            return Drive::Leads;
+        }
+        if walk {
+            return Drive::SortIndex;
+        }
+        if let Some(tag) = query.tags.first() {
+            return Drive::Term(TAGS, tag.clone());
+        }
+        match only_word(query) {
+            Some(word) => Drive::Term(WORDS, word),
+            None => Drive::Leads,
+        }
+    }
+
+    fn term(&self) -> Option<TermTable> {
+        match self {
+            Drive::Term(table, _) => Some(*table),
+            Drive::Leads | Drive::SortIndex => None,
+        }
+    }
+
+    /// The expression of the lead's `seq` in the driving table.
+    fn lead_seq(&self) -> String {
+        match self {
+            Drive::Term(table, _) => format!("{}.lead_seq", table.alias),
+            Drive::Leads | Drive::SortIndex => "l.seq".to_owned(),
+        }
+    }
+}
+
+/// The one word of a `full_text` filter that holds exactly one.
+fn only_word(query: &LeadQuery) -> Option<String> {
+    let mut words = query_words(query.full_text.as_deref()?);
+    if words.len() == 1 {
+        words.pop()
+    } else {
+        None
+    }
+}
+
+/// Whether the query filters on nothing but the status, `with_email` and `with_fullname`
+/// besides its one term: then the term table alone answers it, and its counters count it.
+fn held_by_term_table(query: &LeadQuery) -> bool {
+    let one_tag = query.tags.len() == 1 && query.full_text.is_none();
+    let one_word = query.tags.is_empty() && only_word(query).is_some();
+    query.email.is_none() && (one_tag || one_word)
 }
 
 /// Whether the query filters on nothing but what the counters are kept by: the status and
@@ -169,18 +252,22 @@ fn counted(query: &LeadQuery) -> bool {
     query.email.is_none() && query.full_text.is_none() && query.tags.is_empty()
 }
 
-/// Whether an SQLite query is driven by its first tag: then the tag table yields the
-/// page in creation order and the count without reading other leads.
-fn tag_driven(dialect: Dialect, query: &LeadQuery) -> bool {
-    dialect == Dialect::Sqlite && !query.tags.is_empty()
-}
-
 /// Whether the SQLite query filters on `full_text` with at least one word.
 pub(crate) fn has_words(query: &LeadQuery) -> bool {
     query
         .full_text
         .as_deref()
         .is_some_and(|text| !query_words(text).is_empty())
+}
+
+/// Whether an SQLite page filtered by tags or words may walk the sort index instead of
+/// reading its matches (see [`TermPlan`]): not when the range of its first tag, or of its
+/// one word, already comes in the list's order.
+pub(crate) fn may_walk(query: &LeadQuery) -> bool {
+    let terms = has_words(query) || !query.tags.is_empty();
+    let term_ordered = query.sort == SortField::CreatedAt
+        && (!query.tags.is_empty() || only_word(query).is_some());
+    terms && !term_ordered
 }
 
 /// How many leads match `query` in `project_id`.
@@ -194,11 +281,21 @@ pub(crate) fn count(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sq
     if counted(query) {
         return counted_total(dialect, project_id, query);
     }
-    if dialect == Dialect::Sqlite && held_by_tag_table(query) {
-        return tag_total(project_id, &query.tags[0], query);
+    let drive = Drive::of(dialect, query, false);
+    if let Drive::Term(table, term) = &drive {
+        if held_by_term_table(query) {
+            return term_total(*table, project_id, term, query);
+        }
     }
     let mut sql = Sql::new(dialect, "SELECT COUNT(*)");
-    push_from(&mut sql, dialect, project_id, query, false);
+    push_from(
+        &mut sql,
+        dialect,
+        project_id,
+        query,
+        &drive,
+        query.email.is_some(),
+    );
     sql
 }
 
@@ -212,14 +309,19 @@ pub(crate) fn status_total(dialect: Dialect, project_id: &str, status: StatusFil
     counted_total(dialect, project_id, &query)
 }
 
-/// How many leads of `project_id` carry `tag` and match the status and presence filters
-/// of `query`, from the SQLite tag counters.
-fn tag_total(project_id: &str, tag: &str, query: &LeadQuery) -> Sql {
+/// How many leads of `project_id` hold `term` and match the status and presence filters
+/// of `query`, from the SQLite term counters.
+fn term_total(table: TermTable, project_id: &str, term: &str, query: &LeadQuery) -> Sql {
     let mut sql = Sql::new(
         Dialect::Sqlite,
-        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_tag_counts WHERE project_id = ",
+        &format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM {} WHERE project_id = ",
+            table.counts
+        ),
     );
-    sql.text(project_id).push(" AND tag = ").text(tag);
+    sql.text(project_id)
+        .push(&format!(" AND {} = ", table.term))
+        .text(term);
     push_counted_filters(&mut sql, query);
     sql
 }
@@ -235,8 +337,8 @@ fn counted_total(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sql {
     sql
 }
 
-/// The conditions on a counter table's `status`, `has_email` and `has_fullname` (or the
-/// tag table's) that `query` asks for, unqualified or with `table.` before each column.
+/// The conditions on a counter table's `status`, `has_email` and `has_fullname` that
+/// `query` asks for.
 fn push_counted_filters(sql: &mut Sql, query: &LeadQuery) {
     push_presence(sql, "", query);
     match query.status {
@@ -246,71 +348,61 @@ fn push_counted_filters(sql: &mut Sql, query: &LeadQuery) {
 }
 
 /// The conditions on `has_email` and `has_fullname` that `query` asks for, on the columns
-/// of `table` (a prefix such as `t.`, or empty).
+/// of `table` (an alias, or empty for unqualified columns).
 fn push_presence(sql: &mut Sql, table: &str, query: &LeadQuery) {
     // Literals, not parameters: the columns are INTEGER on SQLite and BOOLEAN on
     // PostgreSQL, and both read `TRUE` and `FALSE`.
     let presence = |present: bool| if present { "TRUE" } else { "FALSE" };
+    let dot = if table.is_empty() { "" } else { "." };
     if let Some(present) = query.with_email {
-        sql.push(&format!(" AND {table}has_email = "))
+        sql.push(" AND ")
+            .push(table)
+            .push(dot)
+            .push("has_email = ")
             .push(presence(present));
     }
     if let Some(present) = query.with_fullname {
-        sql.push(&format!(" AND {table}has_fullname = "))
+        sql.push(" AND ")
+            .push(table)
+            .push(dot)
+            .push("has_fullname = ")
             .push(presence(present));
     }
 }
 
-/// Appends the `FROM … WHERE …` of `query`: the tag table, the full-text table or the
-/// leads (aliased `l`) in front, whichever yields the fewest rows to look at. `walk` asks
-/// SQLite to walk the sort index (see [`TextPlan::SortIndex`]).
-fn push_from(sql: &mut Sql, dialect: Dialect, project_id: &str, query: &LeadQuery, walk: bool) {
-    if tag_driven(dialect, query) {
-        let joined = !held_by_tag_table(query) || query.sort != SortField::CreatedAt;
-        sql.push(" FROM lead_tags t");
-        if joined {
-            sql.push(" CROSS JOIN leads l ON l.seq = t.lead_seq");
+/// Appends the `FROM … WHERE …` of `query`, walking `drive` first: the range of a term
+/// (joined to the leads, aliased `l`, when `with_leads`), or the leads.
+fn push_from(
+    sql: &mut Sql,
+    dialect: Dialect,
+    project_id: &str,
+    query: &LeadQuery,
+    drive: &Drive,
+    with_leads: bool,
+) {
+    match drive {
+        Drive::Term(table, term) => {
+            let alias = table.alias;
+            sql.push(&format!(" FROM {} {alias}", table.table));
+            if with_leads {
+                sql.push(&format!(" CROSS JOIN leads l ON l.seq = {alias}.lead_seq"));
+            }
+            sql.push(&format!(" WHERE {alias}.project_id = "))
+                .text(project_id);
+            sql.push(&format!(" AND {alias}.{} = ", table.term))
+                .text(term);
+            push_status(sql, alias, query.status);
         }
-        sql.push(" WHERE t.project_id = ").text(project_id);
-        sql.push(" AND t.tag = ").text(&query.tags[0]);
-        match query.status {
-            StatusFilter::Is(status) => sql.push(" AND t.status = ").bind(Param::Int(status)),
-            StatusFilter::NotDeleted => sql
-                .push(" AND t.status < ")
-                .bind(Param::Int(STATUS_DELETED)),
-        };
-        let driven = Driven {
-            by_tag: true,
-            by_text: false,
-        };
-        push_conditions(sql, dialect, project_id, query, driven);
-    } else if dialect == Dialect::Sqlite && has_words(query) && !walk {
-        sql.push(
-            " FROM leads_fts CROSS JOIN leads l ON l.seq = leads_fts.rowid WHERE leads_fts MATCH ",
-        );
-        sql.text(&fts_expression(query));
-        sql.push(" AND l.project_id = ").text(project_id);
-        push_status(sql, query.status);
-        let driven = Driven {
-            by_tag: false,
-            by_text: true,
-        };
-        push_conditions(sql, dialect, project_id, query, driven);
-    } else {
-        sql.push(" FROM leads l");
-        if walk {
-            sql.push(" INDEXED BY ").push(sort_index(query.sort));
+        Drive::Leads | Drive::SortIndex => {
+            sql.push(" FROM leads l");
+            if *drive == Drive::SortIndex {
+                sql.push(" INDEXED BY ").push(sort_index(query.sort));
+            }
+            sql.push(" WHERE l.project_id = ").text(project_id);
+            push_status(sql, "l", query.status);
         }
-        sql.push(" WHERE l.project_id = ").text(project_id);
-        push_status(sql, query.status);
-        push_conditions(sql, dialect, project_id, query, Driven::default());
     }
-}
-
-/// Whether the query filters on exactly one tag and nothing the tag table does not hold:
-/// the status, `with_email` and `with_fullname`.
-fn held_by_tag_table(query: &LeadQuery) -> bool {
-    query.tags.len() == 1 && query.email.is_none() && query.full_text.is_none()
+    push_conditions(sql, dialect, project_id, query, drive);
 }
 
 /// The SQLite index that lists a project's leads of one status in `sort` order.
@@ -337,37 +429,42 @@ pub(crate) fn page(
     query: &LeadQuery,
     start: &Start,
     limit: i64,
-    plan: TextPlan,
+    plan: TermPlan,
 ) -> Sql {
     let key = match dialect {
         Dialect::Sqlite => "seq",
         Dialect::Postgres => "id",
     };
     let walk = dialect == Dialect::Sqlite
-        && has_words(query)
-        && !tag_driven(dialect, query)
-        && plan == TextPlan::SortIndex
+        && may_walk(query)
+        && plan == TermPlan::SortIndex
         && matches!(query.status, StatusFilter::Is(_));
-    let by_tag_table = tag_driven(dialect, query) && query.sort == SortField::CreatedAt;
+    let drive = Drive::of(dialect, query, walk);
+    // A term's range comes in creation order: a page in that order reads no lead but its
+    // own; any other order joins the leads for the sort field.
+    let in_term_order = query.sort == SortField::CreatedAt && query.email.is_none();
+    let ordered_by = match drive.term() {
+        Some(table) if in_term_order => table.alias,
+        _ => "l",
+    };
     let keys_of = |segment: Option<&Segment>| {
         let mut keys = Sql::new(dialect, "");
-        if tag_driven(dialect, query) {
-            keys.push("SELECT t.lead_seq");
-        } else {
-            keys.push(&format!("SELECT l.{key}"));
-        }
-        push_from(&mut keys, dialect, project_id, query, walk);
+        match drive.term() {
+            Some(table) => keys.push(&format!("SELECT {}.lead_seq", table.alias)),
+            None => keys.push(&format!("SELECT l.{key}")),
+        };
+        let with_leads = ordered_by == "l";
+        push_from(&mut keys, dialect, project_id, query, &drive, with_leads);
         if let Some(segment) = segment {
-            let table = if by_tag_table { "t" } else { "l" };
-            push_segment(&mut keys, table, query, segment);
+            push_segment(&mut keys, ordered_by, query, segment);
         }
-        if by_tag_table {
+        if ordered_by == "l" {
+            push_order(&mut keys, dialect, query);
+        } else {
             let direction = if query.ascending { "ASC" } else { "DESC" };
             keys.push(&format!(
-                " ORDER BY t.created_at {direction}, t.id {direction}"
+                " ORDER BY {ordered_by}.created_at {direction}, {ordered_by}.id {direction}"
             ));
-        } else {
-            push_order(&mut keys, dialect, query);
         }
         keys.push(" LIMIT ").bind(Param::BigInt(limit + 1));
         keys
@@ -497,28 +594,22 @@ fn push_segment(sql: &mut Sql, table: &str, query: &LeadQuery, segment: &Segment
 pub(crate) fn export(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sql {
     let mut sql = Sql::new(dialect, &format!("SELECT {LEAD_COLUMNS} FROM leads l"));
     sql.push(" WHERE l.project_id = ").text(project_id);
-    push_status(&mut sql, query.status);
-    push_conditions(&mut sql, dialect, project_id, query, Driven::default());
+    push_status(&mut sql, "l", query.status);
+    push_conditions(&mut sql, dialect, project_id, query, &Drive::Leads);
     push_order(&mut sql, dialect, query);
     sql
 }
 
-fn push_status(sql: &mut Sql, status: StatusFilter) {
+/// Appends the status condition on the `status` of `table` (an alias).
+fn push_status(sql: &mut Sql, table: &str, status: StatusFilter) {
     match status {
-        StatusFilter::Is(status) => sql.push(" AND l.status = ").bind(Param::Int(status)),
+        StatusFilter::Is(status) => sql
+            .push(&format!(" AND {table}.status = "))
+            .bind(Param::Int(status)),
         StatusFilter::NotDeleted => sql
-            .push(" AND l.status < ")
+            .push(&format!(" AND {table}.status < "))
             .bind(Param::Int(STATUS_DELETED)),
     };
-}
-
-/// The FTS5 query of the `full_text` words: any of them, each as a quoted string.
-fn fts_expression(query: &LeadQuery) -> String {
-    query_words(query.full_text.as_deref().unwrap_or_default())
-        .iter()
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" OR ")
 }
 
 /// The conditions on a lead's email and full name that `query`'s presence filters ask
@@ -545,28 +636,31 @@ fn push_lead_presence(sql: &mut Sql, query: &LeadQuery) {
 }
 
 /// Appends ` AND …` for every filter of `query` but the project and status, and but what
-/// the driving table already checks.
+/// the driving table already checks. The leads (`l`) are joined wherever an email is
+/// filtered on.
 fn push_conditions(
     sql: &mut Sql,
     dialect: Dialect,
     project_id: &str,
     query: &LeadQuery,
-    driven: Driven,
+    drive: &Drive,
 ) {
     if let Some(email) = &query.email {
         sql.push(" AND l.email_key = ").text(&email.to_lowercase());
     }
-    if driven.by_tag {
-        // The tag table holds both presences, so its range is filtered without a lead.
-        push_presence(sql, "t.", query);
-    } else {
-        push_lead_presence(sql, query);
+    let lead_seq = drive.lead_seq();
+    match drive.term() {
+        // A term table holds both presences, so its range is filtered without a lead.
+        Some(table) => push_presence(sql, table.alias, query),
+        None => push_lead_presence(sql, query),
     }
-    let skip = usize::from(driven.by_tag);
+    let skip = usize::from(drive.term() == Some(TAGS));
     for tag in query.tags.iter().skip(skip) {
         match dialect {
             Dialect::Sqlite => {
-                sql.push(" AND l.seq IN (SELECT lead_seq FROM lead_tags WHERE project_id = ")
+                sql.push(" AND ")
+                    .push(&lead_seq)
+                    .push(" IN (SELECT lead_seq FROM lead_tags WHERE project_id = ")
                     .text(project_id)
                     .push(" AND tag = ")
                     .text(tag)
@@ -579,7 +673,7 @@ fn push_conditions(
             }
         }
     }
-    if driven.by_text {
+    if drive.term() == Some(WORDS) {
         return;
     }
     if let Some(full_text) = &query.full_text {
@@ -590,9 +684,18 @@ fn push_conditions(
         } else {
             match dialect {
                 Dialect::Sqlite => {
-                    sql.push(" AND l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ")
-                        .text(&fts_expression(query))
-                        .push(")");
+                    sql.push(" AND ")
+                        .push(&lead_seq)
+                        .push(" IN (SELECT lead_seq FROM lead_words WHERE project_id = ")
+                        .text(project_id)
+                        .push(" AND word IN (");
+                    for (n, word) in words.iter().enumerate() {
+                        if n > 0 {
+                            sql.push(", ");
+                        }
+                        sql.text(word);
+                    }
+                    sql.push("))");
                 }
                 Dialect::Postgres => {
                     let expr = words
@@ -665,7 +768,7 @@ mod tests {
             &query,
             &Start::Offset(0),
             40,
-            TextPlan::Matches,
+            TermPlan::Matches,
         );
         assert!(
             page.text

@@ -13,7 +13,7 @@ mod write;
 
 use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, Start, User};
-use super::query::{self, Dialect, TextPlan};
+use super::query::{self, Dialect, TermPlan};
 use super::row::{self, LEAD_COLUMNS};
 use super::{apply_edit, free_form, new_object_id, now, StoreError, StoreOptions};
 use futures::stream::BoxStream;
@@ -613,7 +613,7 @@ fn list_in(
     conn.execute_batch("BEGIN")?;
     let outcome = (|| {
         let count = scalar(query::count(Dialect::Sqlite, project_id, query))?;
-        let plan = if query::has_words(query) {
+        let plan = if query::may_walk(query) {
             let total = scalar(query::status_total(
                 Dialect::Sqlite,
                 project_id,
@@ -623,9 +623,9 @@ fn list_in(
                 Start::Offset(offset) => *offset,
                 Start::After(_) => 0,
             };
-            text_plan(count, total, skipped + limit)
+            term_plan(count, total, skipped + limit)
         } else {
-            TextPlan::Matches
+            TermPlan::Matches
         };
         let sql = query::page(Dialect::Sqlite, project_id, query, start, limit, plan);
         let rows = read::all(conn, &sql.text, params_from_iter(&sql.params), |r| {
@@ -637,20 +637,20 @@ fn list_in(
     outcome
 }
 
-/// Whether a `full_text` page walks the sort index or sorts the matches: walking reads
-/// about `wanted × total / matches` index entries, sorting reads every match whole, so
-/// the walk wins unless the words are rare.
-fn text_plan(matches: i64, total: i64, wanted: i64) -> TextPlan {
+/// Whether a page filtered by terms walks the sort index or sorts the matches: walking
+/// reads about `wanted × total / matches` index entries, sorting reads every match whole,
+/// so the walk wins unless the terms are rare.
+fn term_plan(matches: i64, total: i64, wanted: i64) -> TermPlan {
     // An index entry costs a fraction of a whole row read and sorted.
     const ENTRIES_PER_ROW: i64 = 8;
     if matches <= 0 {
-        return TextPlan::Matches;
+        return TermPlan::Matches;
     }
     let walked = wanted.saturating_mul(total) / matches;
     if walked <= matches.saturating_mul(ENTRIES_PER_ROW) {
-        TextPlan::SortIndex
+        TermPlan::SortIndex
     } else {
-        TextPlan::Matches
+        TermPlan::Matches
     }
 }
 
