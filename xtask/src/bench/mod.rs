@@ -164,8 +164,15 @@ pub fn serve_bare(database: Option<&str>) -> Result<(), XtaskError> {
     bare::serve(database).map_err(|e| XtaskError::Reference(format!("bare server: {e}")))
 }
 
+/// Rounds of the client comparison: each client runs once per round, in turn.
+const CLIENT_ROUNDS: usize = 3;
+
 /// Measures the generated client against hand-written reqwest, on the bare endpoint, and
 /// answers the generated client's figure: the ceiling the server's get-by-id is held to.
+///
+/// The two alternate over [`CLIENT_ROUNDS`] rounds and each keeps its best round: on a
+/// small, shared machine one run of a few seconds can lose a third of its throughput to a
+/// neighbour, and whichever client ran during that would carry the whole difference.
 async fn client_overhead(
     settings: Settings,
     report: &mut Report,
@@ -179,51 +186,63 @@ async fn client_overhead(
     let sampler = rss::PeakSampler::start(pid);
     let http = reqwest::Client::new();
     let url = format!("{base_url}/{project}/leads/{lead}");
-    let raw = load::drive(
-        settings.concurrency,
-        settings.warmup,
-        settings.duration,
-        move |_| {
-            let (http, url) = (http.clone(), url.clone());
-            async move {
-                match http.get(&url).send().await {
-                    Ok(response) if response.status().is_success() => response
-                        .bytes()
-                        .await
-                        .ok()
-                        .and_then(|body| {
-                            serde_json::from_slice::<leads_client::types::Lead>(&body).ok()
-                        })
-                        .is_some(),
-                    _ => false,
-                }
-            }
-        },
-    )
-    .await;
-    let raw_rss = sampler.finish();
-
     let client = leads_client::Client::anonymous(&base_url);
-    let generated = load::drive(
-        settings.concurrency,
-        settings.warmup,
-        settings.duration,
-        move |_| {
-            let client = client.clone();
-            async move {
-                client
-                    .get_lead()
-                    .project_id(project)
-                    .id(lead)
-                    .send()
-                    .await
-                    .is_ok()
-            }
-        },
-    )
-    .await;
+    let (mut raw, mut generated): (Option<Measurement>, Option<Measurement>) = (None, None);
+    for _ in 0..CLIENT_ROUNDS {
+        let (http, url) = (http.clone(), url.clone());
+        let round = load::drive(
+            settings.concurrency,
+            settings.warmup,
+            settings.duration,
+            move |_| {
+                let (http, url) = (http.clone(), url.clone());
+                async move {
+                    match http.get(&url).send().await {
+                        Ok(response) if response.status().is_success() => response
+                            .bytes()
+                            .await
+                            .ok()
+                            .and_then(|body| {
+                                serde_json::from_slice::<leads_client::types::Lead>(&body).ok()
+                            })
+                            .is_some(),
+                        _ => false,
+                    }
+                }
+            },
+        )
+        .await;
+        raw = Some(best(raw, round));
+
+        let client = client.clone();
+        let round = load::drive(
+            settings.concurrency,
+            settings.warmup,
+            settings.duration,
+            move |_| {
+                let client = client.clone();
+                async move {
+                    client
+                        .get_lead()
+                        .project_id(project)
+                        .id(lead)
+                        .send()
+                        .await
+                        .is_ok()
+                }
+            },
+        )
+        .await;
+        generated = Some(best(generated, round));
+    }
+    let raw_rss = sampler.finish();
     let _ = child.kill();
     let _ = child.wait();
+    let (Some(raw), Some(generated)) = (raw, generated) else {
+        return Err(XtaskError::Reference(
+            "the client comparison ran no round".to_owned(),
+        ));
+    };
 
     let overhead = if generated.requests_per_second > 0.0 {
         raw.requests_per_second / generated.requests_per_second
@@ -252,6 +271,14 @@ async fn client_overhead(
         1.10,
     ));
     Ok(generated)
+}
+
+/// The round with the higher throughput.
+fn best(kept: Option<Measurement>, round: Measurement) -> Measurement {
+    match kept {
+        Some(kept) if kept.requests_per_second >= round.requests_per_second => kept,
+        _ => round,
+    }
 }
 
 /// Share of the mixed load's closed-loop throughput the sustained run offers: one the
