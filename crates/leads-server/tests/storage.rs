@@ -1779,9 +1779,12 @@ async fn full_text_pages_keep_order_for_common_and_rare_words(store: Store) {
     let mut by_name = common.clone();
     by_name.sort_by(|x, y| x.fullname.cmp(&y.fullname));
     let by_name: Vec<String> = by_name.into_iter().map(|l| l.lead_id).collect();
+    let mut by_lead_id: Vec<String> = common.iter().map(|l| l.lead_id.clone()).collect();
+    by_lead_id.sort();
     let cases = [
         (SortField::CreatedAt, false, newest_first),
         (SortField::Fullname, true, by_name),
+        (SortField::LeadId, true, by_lead_id),
     ];
     for (sort, ascending, expected) in cases {
         let query = LeadQuery {

@@ -263,11 +263,18 @@ pub(crate) fn has_words(query: &LeadQuery) -> bool {
 /// Whether an SQLite page filtered by tags or words may walk the sort index instead of
 /// reading its matches (see [`TermPlan`]): not when the range of its first tag, or of its
 /// one word, already comes in the list's order.
+///
+/// Nor when words are sorted by the full name or the email: the words are drawn from those
+/// two fields, so their matches gather in those orders instead of spreading evenly (every
+/// "Rossi" sits within its given name's run), and the walk could read most of the
+/// project before a page fills.
 pub(crate) fn may_walk(query: &LeadQuery) -> bool {
     let terms = has_words(query) || !query.tags.is_empty();
     let term_ordered = query.sort == SortField::CreatedAt
         && (!query.tags.is_empty() || only_word(query).is_some());
-    terms && !term_ordered
+    let words_gather =
+        has_words(query) && matches!(query.sort, SortField::Fullname | SortField::Email);
+    terms && !term_ordered && !words_gather
 }
 
 /// How many leads match `query` in `project_id`.
@@ -748,6 +755,72 @@ mod tests {
                 Param::Text("c".into())
             ]
         );
+    }
+
+    #[test]
+    fn only_orders_that_scatter_the_terms_may_walk_the_sort_index() {
+        let words = |sort| LeadQuery {
+            full_text: Some("rossi".into()),
+            sort,
+            ..LeadQuery::default()
+        };
+        let tag = |sort| LeadQuery {
+            tags: vec!["vip".into()],
+            sort,
+            ..LeadQuery::default()
+        };
+        assert!(
+            !may_walk(&words(SortField::CreatedAt)),
+            "the word range is in order"
+        );
+        assert!(
+            !may_walk(&words(SortField::Fullname)),
+            "words gather by name"
+        );
+        assert!(!may_walk(&words(SortField::Email)), "words gather by email");
+        assert!(may_walk(&words(SortField::LeadId)));
+        assert!(
+            !may_walk(&tag(SortField::CreatedAt)),
+            "the tag range is in order"
+        );
+        assert!(may_walk(&tag(SortField::Email)));
+        assert!(
+            !may_walk(&LeadQuery::default()),
+            "no term, nothing to walk for"
+        );
+    }
+
+    #[test]
+    fn a_word_page_in_creation_order_reads_the_word_table_alone() {
+        let query = LeadQuery {
+            full_text: Some("Rossi".into()),
+            with_fullname: Some(true),
+            ..LeadQuery::default()
+        };
+        let count = count(Dialect::Sqlite, "p", &query);
+        assert!(
+            count.text.contains("FROM lead_word_counts"),
+            "{}",
+            count.text
+        );
+        let page = page(
+            Dialect::Sqlite,
+            "p",
+            &query,
+            &Start::Offset(0),
+            40,
+            TermPlan::Matches,
+        );
+        assert!(
+            page.text.contains("FROM lead_words w WHERE")
+                && page.text.contains("w.has_fullname = TRUE")
+                && page
+                    .text
+                    .contains("ORDER BY w.created_at DESC, w.id DESC LIMIT"),
+            "{}",
+            page.text
+        );
+        assert!(page.params.contains(&Param::Text("rossi".into())));
     }
 
     #[test]
