@@ -1642,27 +1642,14 @@ async fn word_lists_follow_every_change(store: Store) {
             ..LeadChanges::default()
         }))
     };
-    edit(
-        &store,
-        &p,
-        &b.id,
-        rename(Change::Set("Bruno Verdi".into()), Change::Keep),
-    )
-    .await;
-    edit(
-        &store,
-        &p,
-        &c.id,
-        rename(Change::Set("Carla Rossi".into()), Change::Clear),
-    )
-    .await;
-    edit(
-        &store,
-        &p,
-        &a.id,
-        rename(Change::Keep, Change::Set("ada@verdi.it".into())),
-    )
-    .await;
+    let renames = [
+        (&b.id, Change::Set("Bruno Verdi".into()), Change::Keep),
+        (&c.id, Change::Set("Carla Rossi".into()), Change::Clear),
+        (&a.id, Change::Keep, Change::Set("ada@verdi.it".into())),
+    ];
+    for (id, fullname, email) in renames {
+        edit(&store, &p, id, rename(fullname, email)).await;
+    }
     word_lists_match_rows(&store, &p).await;
 
     edit(&store, &p, &a.id, LeadEdit::SoftDelete).await;

@@ -791,63 +791,56 @@ mod tests {
     }
 
     #[test]
-    fn a_word_page_in_creation_order_reads_the_word_table_alone() {
-        let query = LeadQuery {
+    fn a_term_page_in_creation_order_reads_its_term_table_alone() {
+        let by_tag = LeadQuery {
+            tags: vec!["vip".into()],
+            ..LeadQuery::default()
+        };
+        let by_word = LeadQuery {
             full_text: Some("Rossi".into()),
             with_fullname: Some(true),
             ..LeadQuery::default()
         };
-        let count = count(Dialect::Sqlite, "p", &query);
-        assert!(
-            count.text.contains("FROM lead_word_counts"),
-            "{}",
-            count.text
-        );
-        let page = page(
-            Dialect::Sqlite,
-            "p",
-            &query,
-            &Start::Offset(0),
-            40,
-            TermPlan::Matches,
-        );
-        assert!(
-            page.text.contains("FROM lead_words w WHERE")
-                && page.text.contains("w.has_fullname = TRUE")
-                && page
-                    .text
-                    .contains("ORDER BY w.created_at DESC, w.id DESC LIMIT"),
-            "{}",
-            page.text
-        );
-        assert!(page.params.contains(&Param::Text("rossi".into())));
-    }
-
-    #[test]
-    fn a_tag_page_in_creation_order_reads_the_tag_table_alone() {
-        let query = LeadQuery {
-            tags: vec!["vip".into()],
-            ..LeadQuery::default()
-        };
-        let count = count(Dialect::Sqlite, "p", &query);
-        assert!(
-            count.text.contains("FROM lead_tag_counts"),
-            "a single tag counts from its counters: {}",
-            count.text
-        );
-        let page = page(
-            Dialect::Sqlite,
-            "p",
-            &query,
-            &Start::Offset(0),
-            40,
-            TermPlan::Matches,
-        );
-        assert!(
-            page.text
-                .contains("ORDER BY t.created_at DESC, t.id DESC LIMIT"),
-            "{}",
-            page.text
-        );
+        let cases = [
+            (
+                by_tag,
+                "lead_tag_counts",
+                "FROM lead_tags t WHERE",
+                "t",
+                "vip",
+            ),
+            (
+                by_word,
+                "lead_word_counts",
+                "FROM lead_words w WHERE",
+                "w",
+                "rossi",
+            ),
+        ];
+        for (query, counters, range, alias, term) in cases {
+            let count = count(Dialect::Sqlite, "p", &query);
+            assert!(
+                count.text.contains(&format!("FROM {counters}")),
+                "one term counts from its counters: {}",
+                count.text
+            );
+            let page = page(
+                Dialect::Sqlite,
+                "p",
+                &query,
+                &Start::Offset(0),
+                40,
+                TermPlan::Matches,
+            );
+            let order = format!("ORDER BY {alias}.created_at DESC, {alias}.id DESC LIMIT");
+            assert!(
+                page.text.contains(range)
+                    && !page.text.contains("CROSS JOIN")
+                    && page.text.contains(&order),
+                "{}",
+                page.text
+            );
+            assert!(page.params.contains(&Param::Text(term.into())));
+        }
     }
 }
