@@ -196,19 +196,20 @@ enum Drive {
 
 impl Drive {
     /// The drive of a page (`walk`: one that walks the sort index) or of a count.
-    fn of(dialect: Dialect, query: &LeadQuery, walk: bool) -> Drive {
+    fn of(dialect: Dialect, query: &LeadQuery, walk: bool, driver: Driver) -> Drive {
         if dialect != Dialect::Sqlite {
             return Drive::Leads;
         }
         if walk {
             return Drive::SortIndex;
         }
-        if let Some(tag) = query.tags.first() {
-            return Drive::Term(TAGS, tag.clone());
-        }
-        match only_word(query) {
-            Some(word) => Drive::Term(WORDS, word),
-            None => Drive::Leads,
+        let word = only_word(query);
+        match (query.tags.first(), word) {
+            (Some(tag), None) => Drive::Term(TAGS, tag.clone()),
+            (Some(_), Some(word)) if driver == Driver::Word => Drive::Term(WORDS, word),
+            (Some(tag), Some(_)) => Drive::Term(TAGS, tag.clone()),
+            (None, Some(word)) => Drive::Term(WORDS, word),
+            (None, None) => Drive::Leads,
         }
     }
 
@@ -226,6 +227,53 @@ impl Drive {
             Drive::Leads | Drive::SortIndex => "l.seq".to_owned(),
         }
     }
+}
+
+/// Which term an SQLite query of one word and tags walks first; the others are probed
+/// for each row it walks, so the rarest should lead (see [`rarest_first`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Driver {
+    /// The first of the query's tags.
+    #[default]
+    FirstTag,
+    /// The query's one word.
+    Word,
+}
+
+/// `query` with its tags from the rarest to the most common, and the term to walk first:
+/// the rarest of its tags and its one word, each counted from its counters by `count`
+/// (status and presence included). A query of one term, or with an email (which the
+/// email index answers), is left as it is.
+pub(crate) fn rarest_first<E>(
+    project_id: &str,
+    query: &LeadQuery,
+    mut count: impl FnMut(Sql) -> Result<i64, E>,
+) -> Result<(LeadQuery, Driver), E> {
+    let word = only_word(query);
+    let terms = query.tags.len() + usize::from(word.is_some());
+    if terms < 2 || query.email.is_some() {
+        return Ok((query.clone(), Driver::FirstTag));
+    }
+    let mut sized = Vec::with_capacity(query.tags.len());
+    for tag in &query.tags {
+        sized.push((
+            count(term_total(TAGS, project_id, tag, query))?,
+            tag.clone(),
+        ));
+    }
+    sized.sort();
+    let rarest_tag = sized.first().map_or(i64::MAX, |(n, _)| *n);
+    let driver = match &word {
+        Some(word) if count(term_total(WORDS, project_id, word, query))? < rarest_tag => {
+            Driver::Word
+        }
+        _ => Driver::FirstTag,
+    };
+    let query = LeadQuery {
+        tags: sized.into_iter().map(|(_, tag)| tag).collect(),
+        ..query.clone()
+    };
+    Ok((query, driver))
 }
 
 /// The one word of a `full_text` filter that holds exactly one.
@@ -284,11 +332,11 @@ pub(crate) fn may_walk(query: &LeadQuery) -> bool {
 /// its cost does not grow with the project; a tag is counted in the tag table's index
 /// (SQLite), words from the matches of the full-text index (SQLite); anything else counts
 /// the matching rows.
-pub(crate) fn count(dialect: Dialect, project_id: &str, query: &LeadQuery) -> Sql {
+pub(crate) fn count(dialect: Dialect, project_id: &str, query: &LeadQuery, driver: Driver) -> Sql {
     if counted(query) {
         return counted_total(dialect, project_id, query);
     }
-    let drive = Drive::of(dialect, query, false);
+    let drive = Drive::of(dialect, query, false, driver);
     if let Drive::Term(table, term) = &drive {
         if held_by_term_table(query) {
             return term_total(*table, project_id, term, query);
@@ -437,6 +485,7 @@ pub(crate) fn page(
     start: &Start,
     limit: i64,
     plan: TermPlan,
+    driver: Driver,
 ) -> Sql {
     let key = match dialect {
         Dialect::Sqlite => "seq",
@@ -446,7 +495,7 @@ pub(crate) fn page(
         && may_walk(query)
         && plan == TermPlan::SortIndex
         && matches!(query.status, StatusFilter::Is(_));
-    let drive = Drive::of(dialect, query, walk);
+    let drive = Drive::of(dialect, query, walk, driver);
     // A term's range comes in creation order: a page in that order reads no lead but its
     // own; any other order joins the leads for the sort field.
     let in_term_order = query.sort == SortField::CreatedAt && query.email.is_none();
@@ -655,7 +704,6 @@ fn push_conditions(
     if let Some(email) = &query.email {
         sql.push(" AND l.email_key = ").text(&email.to_lowercase());
     }
-    let lead_seq = drive.lead_seq();
     match drive.term() {
         // A term table holds both presences, so its range is filtered without a lead.
         Some(table) => push_presence(sql, table.alias, query),
@@ -665,13 +713,7 @@ fn push_conditions(
     for tag in query.tags.iter().skip(skip) {
         match dialect {
             Dialect::Sqlite => {
-                sql.push(" AND ")
-                    .push(&lead_seq)
-                    .push(" IN (SELECT lead_seq FROM lead_tags WHERE project_id = ")
-                    .text(project_id)
-                    .push(" AND tag = ")
-                    .text(tag)
-                    .push(")");
+                push_term_filter(sql, drive, TAGS, project_id, std::slice::from_ref(tag));
             }
             Dialect::Postgres => {
                 sql.push(" AND l.tags @> ARRAY[")
@@ -690,20 +732,7 @@ fn push_conditions(
             sql.push(" AND 1 = 0");
         } else {
             match dialect {
-                Dialect::Sqlite => {
-                    sql.push(" AND ")
-                        .push(&lead_seq)
-                        .push(" IN (SELECT lead_seq FROM lead_words WHERE project_id = ")
-                        .text(project_id)
-                        .push(" AND word IN (");
-                    for (n, word) in words.iter().enumerate() {
-                        if n > 0 {
-                            sql.push(", ");
-                        }
-                        sql.text(word);
-                    }
-                    sql.push("))");
-                }
+                Dialect::Sqlite => push_term_filter(sql, drive, WORDS, project_id, &words),
                 Dialect::Postgres => {
                     let expr = words
                         .iter()
@@ -717,6 +746,48 @@ fn push_conditions(
             }
         }
     }
+}
+
+/// Appends ` AND …` keeping the leads that hold any of `terms` in `table` (SQLite).
+///
+/// A query walking a term's range or the sort index probes each row it walks, one seek
+/// in the table's by-lead index, and stops with its page: it never reads the probed
+/// term's matches it does not meet. A query over the leads instead names the set of the
+/// term's leads, which SQLite builds once and may drive the search by.
+fn push_term_filter(
+    sql: &mut Sql,
+    drive: &Drive,
+    table: TermTable,
+    project_id: &str,
+    terms: &[String],
+) {
+    let lead_seq = drive.lead_seq();
+    let probed = if *drive == Drive::Leads { "" } else { "x." };
+    if probed.is_empty() {
+        sql.push(" AND ")
+            .push(&lead_seq)
+            .push(" IN (SELECT lead_seq FROM ")
+            .push(table.table)
+            .push(" WHERE project_id = ");
+    } else {
+        sql.push(" AND EXISTS (SELECT 1 FROM ")
+            .push(table.table)
+            .push(" x WHERE x.lead_seq = ")
+            .push(&lead_seq)
+            .push(" AND x.project_id = ");
+    }
+    sql.text(project_id)
+        .push(" AND ")
+        .push(probed)
+        .push(table.term)
+        .push(" IN (");
+    for (n, term) in terms.iter().enumerate() {
+        if n > 0 {
+            sql.push(", ");
+        }
+        sql.text(term);
+    }
+    sql.push("))");
 }
 
 /// Appends ` ORDER BY …` for `query`. The id breaks ties, so pages never overlap;
@@ -791,6 +862,67 @@ mod tests {
     }
 
     #[test]
+    fn the_rarest_term_leads_and_the_others_are_probed() {
+        let query = LeadQuery {
+            tags: vec!["common".into(), "rare".into()],
+            full_text: Some("Word".into()),
+            ..LeadQuery::default()
+        };
+        let sized = |word_size: i64| {
+            move |sql: Sql| -> Result<i64, ()> {
+                let holds = |term: &str| sql.params.contains(&Param::Text(term.into()));
+                Ok(if holds("rare") {
+                    5
+                } else if holds("word") {
+                    word_size
+                } else {
+                    100
+                })
+            }
+        };
+        let (reordered, driver) = rarest_first("p", &query, sized(50)).unwrap();
+        assert_eq!(
+            (reordered.tags.as_slice(), driver),
+            (
+                &["rare".to_owned(), "common".to_owned()][..],
+                Driver::FirstTag
+            )
+        );
+        let (reordered, driver) = rarest_first("p", &query, sized(1)).unwrap();
+        assert_eq!(driver, Driver::Word);
+        let page = page(
+            Dialect::Sqlite,
+            "p",
+            &reordered,
+            &Start::Offset(0),
+            40,
+            TermPlan::Matches,
+            driver,
+        );
+        assert!(
+            page.text.contains("FROM lead_words w WHERE"),
+            "{}",
+            page.text
+        );
+        assert_eq!(
+            page.text
+                .matches("EXISTS (SELECT 1 FROM lead_tags x WHERE x.lead_seq = w.lead_seq")
+                .count(),
+            2,
+            "{}",
+            page.text
+        );
+        let single = LeadQuery {
+            tags: vec!["common".into()],
+            ..LeadQuery::default()
+        };
+        let untouched = rarest_first("p", &single, |_| -> Result<i64, ()> {
+            panic!("nothing to weigh")
+        });
+        assert_eq!(untouched, Ok((single, Driver::FirstTag)));
+    }
+
+    #[test]
     fn a_term_page_in_creation_order_reads_its_term_table_alone() {
         let by_tag = LeadQuery {
             tags: vec!["vip".into()],
@@ -818,7 +950,7 @@ mod tests {
             ),
         ];
         for (query, counters, range, alias, term) in cases {
-            let count = count(Dialect::Sqlite, "p", &query);
+            let count = count(Dialect::Sqlite, "p", &query, Driver::FirstTag);
             assert!(
                 count.text.contains(&format!("FROM {counters}")),
                 "one term counts from its counters: {}",
@@ -831,6 +963,7 @@ mod tests {
                 &Start::Offset(0),
                 40,
                 TermPlan::Matches,
+                Driver::FirstTag,
             );
             let order = format!("ORDER BY {alias}.created_at DESC, {alias}.id DESC LIMIT");
             assert!(

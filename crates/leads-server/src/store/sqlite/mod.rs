@@ -612,7 +612,9 @@ fn list_in(
     };
     conn.execute_batch("BEGIN")?;
     let outcome = (|| {
-        let count = scalar(query::count(Dialect::Sqlite, project_id, query))?;
+        let (query, driver) = query::rarest_first(project_id, query, scalar)?;
+        let query = &query;
+        let count = scalar(query::count(Dialect::Sqlite, project_id, query, driver))?;
         let plan = if query::may_walk(query) {
             let total = scalar(query::status_total(
                 Dialect::Sqlite,
@@ -627,7 +629,15 @@ fn list_in(
         } else {
             TermPlan::Matches
         };
-        let sql = query::page(Dialect::Sqlite, project_id, query, start, limit, plan);
+        let sql = query::page(
+            Dialect::Sqlite,
+            project_id,
+            query,
+            start,
+            limit,
+            plan,
+            driver,
+        );
         let rows = read::all(conn, &sql.text, params_from_iter(&sql.params), |r| {
             Ok((row::listed(r), row::position(r, query.sort)))
         })?;
