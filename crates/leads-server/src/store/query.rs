@@ -329,9 +329,9 @@ pub(crate) fn may_walk(query: &LeadQuery) -> bool {
 ///
 /// A query that filters on nothing but the status, `with_email` and `with_fullname` (the
 /// default first page among them) is answered from the counters the triggers maintain, so
-/// its cost does not grow with the project; a tag is counted in the tag table's index
-/// (SQLite), words from the matches of the full-text index (SQLite); anything else counts
-/// the matching rows.
+/// its cost does not grow with the project. On SQLite one tag or one word (with those
+/// filters) is answered from its term counters, and several terms by walking the range of
+/// `driver`'s term and probing the others; anything else counts the matching rows.
 pub(crate) fn count(dialect: Dialect, project_id: &str, query: &LeadQuery, driver: Driver) -> Sql {
     if counted(query) {
         return counted_total(dialect, project_id, query);
