@@ -1571,19 +1571,10 @@ async fn tag_counts_match_rows(store: &Store, p: &str) {
                         with_fullname,
                         ..of_status.clone()
                     };
-                    let held = |wanted: Option<bool>, present: bool| {
-                        wanted.is_none_or(|wanted| wanted == present)
-                    };
                     let mut expected: Vec<String> = leads
                         .iter()
                         .filter(|l| l.tags.iter().any(|t| t == tag))
-                        .filter(|l| held(with_email, l.email.is_some()))
-                        .filter(|l| {
-                            held(
-                                with_fullname,
-                                l.fullname.as_deref().is_some_and(|n| !n.is_empty()),
-                            )
-                        })
+                        .filter(|l| has_presence(l, with_email, with_fullname))
                         .map(|l| l.lead_id.clone())
                         .collect();
                     expected.sort();
@@ -1669,15 +1660,30 @@ async fn word_lists_follow_every_change(store: Store) {
     assert_eq!(list(&store, &p, &only_other).await, (0, vec![]));
 }
 
-/// The lowercase runs of letters and digits of a lead's full name and email.
-fn lead_words(lead: &Lead) -> Vec<String> {
+/// The lowercase runs of letters and digits of `text`: the test's own word split.
+fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// The words of a lead's full name and email.
+fn lead_words(lead: &Lead) -> impl Iterator<Item = String> + '_ {
     [lead.fullname.as_deref(), lead.email.as_deref()]
         .into_iter()
         .flatten()
-        .flat_map(|text| text.split(|c: char| !c.is_alphanumeric()))
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+        .flat_map(words_of)
+}
+
+/// Whether `lead` has what the `with_email` and `with_fullname` filters ask for (`None`
+/// asks for nothing); a full name counts when it is not empty.
+fn has_presence(lead: &Lead, with_email: Option<bool>, with_fullname: Option<bool>) -> bool {
+    let held = |wanted: Option<bool>, present: bool| wanted.is_none_or(|w| w == present);
+    held(with_email, lead.email.is_some())
+        && held(
+            with_fullname,
+            lead.fullname.as_deref().is_some_and(|n| !n.is_empty()),
+        )
 }
 
 async fn word_lists_match_rows(store: &Store, p: &str) {
@@ -1712,25 +1718,12 @@ async fn word_lists_match_rows(store: &Store, p: &str) {
                             with_fullname: *with_fullname,
                             ..of_status.clone()
                         };
-                        let wanted: Vec<String> = text
-                            .split(|c: char| !c.is_alphanumeric())
-                            .filter(|w| !w.is_empty())
-                            .map(str::to_lowercase)
-                            .collect();
-                        let held = |wanted: Option<bool>, present: bool| {
-                            wanted.is_none_or(|wanted| wanted == present)
-                        };
+                        let wanted: Vec<String> = words_of(text).collect();
                         let expected: Vec<String> = leads
                             .iter()
-                            .filter(|l| lead_words(l).iter().any(|w| wanted.contains(w)))
+                            .filter(|l| lead_words(l).any(|w| wanted.contains(&w)))
                             .filter(|l| tags.iter().all(|t| l.tags.contains(t)))
-                            .filter(|l| held(*with_email, l.email.is_some()))
-                            .filter(|l| {
-                                held(
-                                    *with_fullname,
-                                    l.fullname.as_deref().is_some_and(|n| !n.is_empty()),
-                                )
-                            })
+                            .filter(|l| has_presence(l, *with_email, *with_fullname))
                             .map(|l| l.lead_id.clone())
                             .collect();
                         assert_eq!(
