@@ -1618,6 +1618,12 @@ async fn word_lists_follow_every_change(store: Store) {
     )
     .await;
     create(&store, &p, named("d", None, None, &["vip"])).await;
+    let e = create(
+        &store,
+        &p,
+        named("e", Some("Elena Rossi"), Some("elena@rossi.it"), &["vip"]),
+    )
+    .await;
     create(
         &store,
         &other,
@@ -1637,6 +1643,10 @@ async fn word_lists_follow_every_change(store: Store) {
         (&b.id, Change::Set("Bruno Verdi".into()), Change::Keep),
         (&c.id, Change::Set("Carla Rossi".into()), Change::Clear),
         (&a.id, Change::Keep, Change::Set("ada@verdi.it".into())),
+        (&e.id, Change::Keep, Change::Set("elena@verdi.it".into())),
+        // The same words, so only the term rows' sort keys change: "ada rossi" now sorts
+        // after "Elena Rossi", and `a` was updated last.
+        (&a.id, Change::Set("ada rossi".into()), Change::Keep),
     ];
     for (id, fullname, email) in renames {
         edit(&store, &p, id, rename(fullname, email)).await;
@@ -1689,7 +1699,13 @@ fn has_presence(lead: &Lead, with_email: Option<bool>, with_fullname: Option<boo
 async fn word_lists_match_rows(store: &Store, p: &str) {
     let presences = [None, Some(true), Some(false)];
     let texts = ["rossi", "Verdi", "rossi verdi", "ada", "absent", "@@"];
-    let sorts = [(SortField::CreatedAt, false), (SortField::Fullname, true)];
+    let sorts = [
+        (SortField::CreatedAt, false),
+        (SortField::Fullname, true),
+        (SortField::Email, false),
+        (SortField::UpdatedAt, false),
+        (SortField::LeadId, true),
+    ];
     for status in [
         StatusFilter::Is(STATUS_NORMAL),
         StatusFilter::Is(STATUS_DELETED),
@@ -1726,6 +1742,17 @@ async fn word_lists_match_rows(store: &Store, p: &str) {
                             .filter(|l| has_presence(l, *with_email, *with_fullname))
                             .map(|l| l.lead_id.clone())
                             .collect();
+                        // Pages of one: each picks its lead by the term rows' own sort
+                        // keys, which a whole page would reorder by the leads'.
+                        for (offset, lead_id) in expected.iter().enumerate() {
+                            let page = store
+                                .list_leads(p, &query, offset as i64, 1)
+                                .await
+                                .expect("list leads");
+                            let ids: Vec<&str> =
+                                page.leads.iter().map(|l| l.lead_id.as_str()).collect();
+                            assert_eq!(ids, [lead_id.as_str()], "{query:?} at {offset}");
+                        }
                         assert_eq!(
                             list(store, p, &query).await,
                             (expected.len() as i64, expected),

@@ -496,11 +496,10 @@ pub(crate) fn page(
         && plan == TermPlan::SortIndex
         && matches!(query.status, StatusFilter::Is(_));
     let drive = Drive::of(dialect, query, walk, driver);
-    // A term's range comes in creation order: a page in that order reads no lead but its
-    // own; any other order joins the leads for the sort field.
-    let in_term_order = query.sort == SortField::CreatedAt && query.email.is_none();
+    // A term row holds its lead's sort keys: a page without an email filter orders the
+    // term's range itself (already in creation order) and reads no lead but its own.
     let ordered_by = match drive.term() {
-        Some(table) if in_term_order => table.alias,
+        Some(table) if query.email.is_none() => table.alias,
         _ => "l",
     };
     let keys_of = |segment: Option<&Segment>| {
@@ -514,14 +513,7 @@ pub(crate) fn page(
         if let Some(segment) = segment {
             push_segment(&mut keys, ordered_by, query, segment);
         }
-        if ordered_by == "l" {
-            push_order(&mut keys, dialect, query);
-        } else {
-            let direction = if query.ascending { "ASC" } else { "DESC" };
-            keys.push(&format!(
-                " ORDER BY {ordered_by}.created_at {direction}, {ordered_by}.id {direction}"
-            ));
-        }
+        push_order(&mut keys, dialect, ordered_by, query);
         keys.push(" LIMIT ").bind(Param::BigInt(limit + 1));
         keys
     };
@@ -557,7 +549,7 @@ pub(crate) fn page(
         &format!("SELECT {LEAD_COLUMNS} FROM leads l WHERE l.{key} IN ("),
     );
     sql.append(keys).push(")");
-    push_order(&mut sql, dialect, query);
+    push_order(&mut sql, dialect, "l", query);
     sql.push(" LIMIT ").bind(Param::BigInt(limit + 1));
     sql
 }
@@ -652,7 +644,7 @@ pub(crate) fn export(dialect: Dialect, project_id: &str, query: &LeadQuery) -> S
     sql.push(" WHERE l.project_id = ").text(project_id);
     push_status(&mut sql, "l", query.status);
     push_conditions(&mut sql, dialect, project_id, query, &Drive::Leads);
-    push_order(&mut sql, dialect, query);
+    push_order(&mut sql, dialect, "l", query);
     sql
 }
 
@@ -754,6 +746,10 @@ fn push_conditions(
 /// in the table's by-lead index, and stops with its page: it never reads the probed
 /// term's matches it does not meet. A query over the leads instead names the set of the
 /// term's leads, which SQLite builds once and may drive the search by.
+///
+/// Several terms are one `SELECT` each, joined by `UNION`, never `term IN (…)`: SQLite
+/// turns a subquery with `IN` on a non-unique key into a join that yields a lead once per
+/// term it holds, and the duplicates shift every later page's `OFFSET`.
 fn push_term_filter(
     sql: &mut Sql,
     drive: &Drive,
@@ -762,37 +758,45 @@ fn push_term_filter(
     terms: &[String],
 ) {
     let lead_seq = drive.lead_seq();
-    let probed = if *drive == Drive::Leads { "" } else { "x." };
-    if probed.is_empty() {
-        sql.push(" AND ")
-            .push(&lead_seq)
-            .push(" IN (SELECT lead_seq FROM ")
-            .push(table.table)
-            .push(" WHERE project_id = ");
+    let probe = *drive != Drive::Leads;
+    if probe {
+        sql.push(" AND EXISTS (");
     } else {
-        sql.push(" AND EXISTS (SELECT 1 FROM ")
-            .push(table.table)
-            .push(" x WHERE x.lead_seq = ")
-            .push(&lead_seq)
-            .push(" AND x.project_id = ");
+        sql.push(" AND ").push(&lead_seq).push(" IN (");
     }
-    sql.text(project_id)
-        .push(" AND ")
-        .push(probed)
-        .push(table.term)
-        .push(" IN (");
     for (n, term) in terms.iter().enumerate() {
         if n > 0 {
-            sql.push(", ");
+            sql.push(if probe { " UNION ALL " } else { " UNION " });
         }
-        sql.text(term);
+        if probe {
+            sql.push("SELECT 1 FROM ")
+                .push(table.table)
+                .push(" x WHERE x.lead_seq = ")
+                .push(&lead_seq)
+                .push(" AND x.project_id = ")
+                .text(project_id)
+                .push(" AND x.")
+                .push(table.term)
+                .push(" = ")
+                .text(term);
+        } else {
+            sql.push("SELECT lead_seq FROM ")
+                .push(table.table)
+                .push(" WHERE project_id = ")
+                .text(project_id)
+                .push(" AND ")
+                .push(table.term)
+                .push(" = ")
+                .text(term);
+        }
     }
-    sql.push("))");
+    sql.push(")");
 }
 
-/// Appends ` ORDER BY …` for `query`. The id breaks ties, so pages never overlap;
-/// missing values sort first ascending and last descending on both backends.
-fn push_order(sql: &mut Sql, dialect: Dialect, query: &LeadQuery) {
+/// Appends ` ORDER BY …` for `query` on the columns of `table` (an alias). The id breaks
+/// ties, so pages never overlap; missing values sort first ascending and last descending
+/// on both backends.
+fn push_order(sql: &mut Sql, dialect: Dialect, table: &str, query: &LeadQuery) {
     let direction = if query.ascending { "ASC" } else { "DESC" };
     let nulls = match (dialect, query.sort.nullable(), query.ascending) {
         (Dialect::Postgres, true, true) => " NULLS FIRST",
@@ -801,7 +805,7 @@ fn push_order(sql: &mut Sql, dialect: Dialect, query: &LeadQuery) {
         _ => "",
     };
     sql.push(&format!(
-        " ORDER BY l.{column} {direction}{nulls}, l.id {direction}",
+        " ORDER BY {table}.{column} {direction}{nulls}, {table}.id {direction}",
         column = query.sort.column()
     ));
 }
@@ -923,7 +927,7 @@ mod tests {
     }
 
     #[test]
-    fn a_term_page_in_creation_order_reads_its_term_table_alone() {
+    fn a_term_page_in_any_order_reads_its_term_table_alone() {
         let by_tag = LeadQuery {
             tags: vec!["vip".into()],
             ..LeadQuery::default()
@@ -956,24 +960,37 @@ mod tests {
                 "one term counts from its counters: {}",
                 count.text
             );
-            let page = page(
-                Dialect::Sqlite,
-                "p",
-                &query,
-                &Start::Offset(0),
-                40,
-                TermPlan::Matches,
-                Driver::FirstTag,
-            );
-            let order = format!("ORDER BY {alias}.created_at DESC, {alias}.id DESC LIMIT");
-            assert!(
-                page.text.contains(range)
-                    && !page.text.contains("CROSS JOIN")
-                    && page.text.contains(&order),
-                "{}",
-                page.text
-            );
-            assert!(page.params.contains(&Param::Text(term.into())));
+            for sort in [
+                SortField::CreatedAt,
+                SortField::UpdatedAt,
+                SortField::Fullname,
+                SortField::Email,
+                SortField::LeadId,
+            ] {
+                let query = LeadQuery {
+                    sort,
+                    ..query.clone()
+                };
+                let page = page(
+                    Dialect::Sqlite,
+                    "p",
+                    &query,
+                    &Start::Offset(0),
+                    40,
+                    TermPlan::Matches,
+                    Driver::FirstTag,
+                );
+                let column = sort.column();
+                let order = format!("ORDER BY {alias}.{column} DESC, {alias}.id DESC LIMIT");
+                assert!(
+                    page.text.contains(range)
+                        && !page.text.contains("CROSS JOIN")
+                        && page.text.contains(&order),
+                    "{sort:?}: {}",
+                    page.text
+                );
+                assert!(page.params.contains(&Param::Text(term.into())));
+            }
         }
     }
 }
