@@ -126,14 +126,16 @@ pub struct StoreOptions {
     /// rows spent most of its time in the kernel copying pages. Mapped, a read uses the
     /// operating system's page cache in place. The mapped pages count in the process's
     /// RSS (once per connection that touched them) though they are the page cache, shared
-    /// and reclaimable. SQLite caps the size at its compile-time maximum (2 GiB); the file
-    /// is never truncated while open (no `VACUUM`, no auto-vacuum), which is what would
-    /// make a mapped read fault.
+    /// and reclaimable. SQLite caps the size at its compile-time maximum, 2 GiB unless
+    /// built with a larger `SQLITE_MAX_MMAP_SIZE` (this workspace's `.cargo/config.toml`
+    /// sets 1 TiB); the file is never truncated while open (no `VACUUM`, no auto-vacuum),
+    /// which is what would make a mapped read fault.
     pub sqlite_map_bytes: u64,
 }
 
-/// The SQLite mapping unless configured: as much as SQLite allows.
-pub const SQLITE_MAP_BYTES: u64 = 2 << 30;
+/// The SQLite mapping unless configured: 64 GiB of address space, so that a large
+/// project's whole file is mapped (SQLite maps no more than the file holds).
+pub const SQLITE_MAP_BYTES: u64 = 64 << 30;
 
 impl Default for StoreOptions {
     fn default() -> Self {
