@@ -258,6 +258,15 @@ pub enum SortField {
 }
 
 impl SortField {
+    /// Every field, in the spec's order.
+    pub const ALL: [SortField; 5] = [
+        SortField::CreatedAt,
+        SortField::UpdatedAt,
+        SortField::Fullname,
+        SortField::Email,
+        SortField::LeadId,
+    ];
+
     /// The column this field is stored in.
     pub(crate) fn column(self) -> &'static str {
         match self {

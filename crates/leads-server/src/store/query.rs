@@ -960,13 +960,7 @@ mod tests {
                 "one term counts from its counters: {}",
                 count.text
             );
-            for sort in [
-                SortField::CreatedAt,
-                SortField::UpdatedAt,
-                SortField::Fullname,
-                SortField::Email,
-                SortField::LeadId,
-            ] {
+            for sort in SortField::ALL {
                 let query = LeadQuery {
                     sort,
                     ..query.clone()
