@@ -3310,11 +3310,11 @@ pub mod params {
         pub full_text: ::std::option::Option<types::ListLeadsFullText>,
         /// `true`: only leads that have an email. `false`: only leads that have none.
         /// Omitted: no restriction.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "::leads_api::runtime::params::opt_bool")]
         pub with_email: ::std::option::Option<bool>,
         /// `true`: only leads that have a full name. `false`: only leads that have none.
         /// Omitted: no restriction.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "::leads_api::runtime::params::opt_bool")]
         pub with_fullname: ::std::option::Option<bool>,
         /// Only leads that carry every one of these tags. Repeat the parameter for several
         /// tags: `tags=vip&tags=newsletter`.
@@ -3398,11 +3398,11 @@ pub mod params {
         pub full_text: ::std::option::Option<types::ExportLeadsCsvFullText>,
         /// `true`: only leads that have an email. `false`: only leads that have none.
         /// Omitted: no restriction.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "::leads_api::runtime::params::opt_bool")]
         pub with_email: ::std::option::Option<bool>,
         /// `true`: only leads that have a full name. `false`: only leads that have none.
         /// Omitted: no restriction.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "::leads_api::runtime::params::opt_bool")]
         pub with_fullname: ::std::option::Option<bool>,
         /// Only leads that carry every one of these tags. Repeat the parameter for several
         /// tags: `tags=vip&tags=newsletter`.

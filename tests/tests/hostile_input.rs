@@ -180,9 +180,30 @@ async fn bad_parameters_are_rejected(backend: Backend) {
         "direction=asc; DROP TABLE leads",
         "status=7",
         "with_email=maybe",
+        // An empty value is not an absent one: no query parameter of the spec allows it.
+        "with_email=",
+        "with_fullname=",
+        "email=",
+        "full_text=",
+        "status=",
+        "tags=",
     ] {
         t.expect_error(query, t.http.get(format!("{}?{query}", t.leads())), &[400])
             .await;
+    }
+    // The export reads the same filters through its own parameter struct.
+    for query in [
+        "with_email=",
+        "with_fullname=",
+        "with_email=maybe",
+        "status=",
+    ] {
+        t.expect_error(
+            &format!("csv {query}"),
+            t.http.get(format!("{}/csv?{query}", t.leads())),
+            &[400],
+        )
+        .await;
     }
     for id in [
         "not-an-id",

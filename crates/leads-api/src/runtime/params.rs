@@ -74,6 +74,20 @@ where
         .transpose()
 }
 
+/// An optional boolean: `true` or `false`. The text is read whole, because the query
+/// decoder would read an empty value (`with_email=`) as an absent one, a filter the spec
+/// does not allow to be empty.
+pub fn opt_bool<'de, D>(deserializer: D) -> Result<Option<bool>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    match String::deserialize(deserializer)?.as_str() {
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
+        _ => Err(D::Error::custom("must be `true` or `false`")),
+    }
+}
+
 /// A repeated parameter with `MIN..=MAX` values.
 pub fn list<'de, D, T, const MIN: u64, const MAX: u64>(deserializer: D) -> Result<Vec<T>, D::Error>
 where

@@ -288,6 +288,7 @@ fn checker(ty: &ParamType, optional: bool) -> Option<String> {
             min.unwrap_or(0),
             max.map_or("{ u64::MAX }".to_owned(), |n| n.to_string())
         )),
+        ParamType::Bool if optional => Some(format!("{runtime}::params::opt_bool")),
         _ => None,
     }
 }
