@@ -60,6 +60,8 @@ pub struct FuzzRequest {
     pub valid: bool,
     /// What was broken, for invalid requests.
     pub broken: String,
+    /// The query parameter whose value breaks the request, which shrinking keeps.
+    pub broken_query: Option<String>,
 }
 
 /// A request the server answered wrongly.
@@ -338,6 +340,7 @@ impl RequestFactory<'_> {
             body,
             valid: true,
             broken: String::new(),
+            broken_query: None,
         }
     }
 
@@ -361,6 +364,15 @@ impl RequestFactory<'_> {
                     parameter.location.clone(),
                     parameter.name.clone(),
                     bad,
+                ));
+            }
+            // `name=` is a value, not an absent parameter: a decoder that reads it as
+            // absent accepts what the schema forbids.
+            if parameter.location == "query" && !accepts_empty(generator.spec, &parameter.schema) {
+                options.push(Breakage::Parameter(
+                    parameter.location.clone(),
+                    parameter.name.clone(),
+                    json!(""),
                 ));
             }
         }
@@ -390,6 +402,7 @@ impl RequestFactory<'_> {
                 } else {
                     request.query.retain(|(key, _)| *key != name);
                     request.query.extend(query_pairs(&name, &bad));
+                    request.broken_query = Some(name);
                 }
             }
             Breakage::Body(what, body) => {
@@ -436,6 +449,28 @@ fn violating(spec: &SpecIndex, schema: &Value) -> Option<Value> {
             .and_then(|items| violating(spec, items))
             .map(|bad| json!([bad])),
         _ => None,
+    }
+}
+
+/// Whether an empty query value (`name=`) is valid for `schema`: only a string (or a list
+/// of strings) that allows the empty string does.
+fn accepts_empty(spec: &SpecIndex, schema: &Value) -> bool {
+    let schema = spec.resolve(schema);
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return values.contains(&json!(""));
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string") => {
+            usize_of(schema, "minLength").unwrap_or(0) == 0
+                && schema
+                    .get("pattern")
+                    .and_then(Value::as_str)
+                    .is_none_or(|pattern| matches_pattern(pattern, ""))
+        }
+        Some("array") => schema
+            .get("items")
+            .is_some_and(|items| accepts_empty(spec, items)),
+        _ => false,
     }
 }
 
@@ -854,6 +889,11 @@ fn failure_kind(detail: &str) -> &str {
 fn smaller(request: &FuzzRequest) -> Vec<FuzzRequest> {
     let mut out = Vec::new();
     for i in 0..request.query.len() {
+        // Without its broken parameter an invalid request is a valid one, which "fails"
+        // by being accepted: the shrunk request would show nothing wrong.
+        if request.broken_query.as_deref() == Some(request.query[i].0.as_str()) {
+            continue;
+        }
         let mut candidate = request.clone();
         candidate.query.remove(i);
         out.push(candidate);
@@ -914,6 +954,32 @@ mod tests {
                 Breakage::Parameter(..) => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn an_empty_query_value_breaks_every_schema_but_a_string_that_allows_it() {
+        let spec = SpecIndex::new(&json!({
+            "openapi": "3.0.3",
+            "paths": {},
+            "components": {"schemas": {"Status": {"type": "integer", "enum": [100, 1000]}}}
+        }));
+        let refused = [
+            json!({"type": "boolean"}),
+            json!({"type": "integer"}),
+            json!({"$ref": "#/components/schemas/Status"}),
+            json!({"type": "string", "minLength": 1}),
+            json!({"type": "string", "pattern": "^[a-z]+$"}),
+            json!({"type": "array", "items": {"type": "string", "minLength": 1}}),
+        ];
+        for schema in refused {
+            assert!(!accepts_empty(&spec, &schema), "{schema}");
+        }
+        for schema in [
+            json!({"type": "string"}),
+            json!({"type": "string", "enum": ["", "a"]}),
+        ] {
+            assert!(accepts_empty(&spec, &schema), "{schema}");
+        }
     }
 
     #[test]
