@@ -3358,8 +3358,9 @@ pub mod params {
     pub struct CreateLeadHeaders {
         /// A key of the caller's choice, unique per intended create, e.g. a random UUID. The
         /// same key with the same body, in the same project, within 24 hours, answers the lead
-        /// first created and creates nothing new, on every server of the deployment and across
-        /// restarts; the same key with a different body answers 409.
+        /// first created, as it is now, and creates nothing new, on every server of the
+        /// deployment and across restarts; the same key with a different body answers 409, and
+        /// so does the same key once that lead was deleted for good (`deleteLeadPhysically`).
         #[serde(rename = "Idempotency-Key", default)]
         pub idempotency_key: ::std::option::Option<types::IdempotencyKey>,
     }
@@ -3699,7 +3700,8 @@ pub mod responses {
         /// below the one the operation requires.
         Forbidden(types::Error),
         /// 409: The `Idempotency-Key` was already used in this project, within 24 hours, for a
-        /// create with a different body. Nothing was created.
+        /// create with a different body, or for a create of a lead since deleted for good.
+        /// Nothing was created.
         Conflict(types::Error),
         /// 413: The request body is larger than 1 MiB.
         PayloadTooLarge(types::Error),
@@ -4799,8 +4801,9 @@ pub trait LeadsApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// such as `fullanem` is reported.
     ///
     /// With an `Idempotency-Key`, a retried create is safe: the same key with the same body,
-    /// in the same project, within 24 hours, answers the lead first created and creates
-    /// nothing; the same key with another body answers 409.
+    /// in the same project, within 24 hours, answers the lead first created, as `getLead`
+    /// answers it now, and creates nothing; the same key with another body answers 409, and
+    /// so does the same key once that lead was deleted for good.
     ///
     /// Requires the role `agent` or higher in the project.
     ///

@@ -5016,8 +5016,9 @@ Unknown body fields are rejected with 400 rather than silently dropped, so a typ
 such as `fullanem` is reported.
 
 With an `Idempotency-Key`, a retried create is safe: the same key with the same body,
-in the same project, within 24 hours, answers the lead first created and creates
-nothing; the same key with another body answers 409.
+in the same project, within 24 hours, answers the lead first created, as `getLead`
+answers it now, and creates nothing; the same key with another body answers 409, and
+so does the same key once that lead was deleted for good.
 
 Requires the role `agent` or higher in the project.
 
@@ -5030,8 +5031,9 @@ Arguments:
 
 - `idempotency_key`: A key of the caller's choice, unique per intended create, e.g. a random UUID. The
   same key with the same body, in the same project, within 24 hours, answers the lead
-  first created and creates nothing new, on every server of the deployment and across
-  restarts; the same key with a different body answers 409.
+  first created, as it is now, and creates nothing new, on every server of the
+  deployment and across restarts; the same key with a different body answers 409, and
+  so does the same key once that lead was deleted for good (`deleteLeadPhysically`).
 
 - `body`
 ```ignore

@@ -351,8 +351,9 @@ async fn idempotent_creates_survive_restarts_on_postgres() {
     idempotent_creates_survive_restarts(Backend::Postgres).await;
 }
 
-/// The same key and body answer the lead first created, after a restart and from another
-/// server on the same database; another body is a 409; another project another key.
+/// The same key and body answer the lead first created, as it is now, after a restart and
+/// from another server on the same database; another body is a 409, and so is the key of
+/// a lead deleted for good; another project another key.
 async fn idempotent_creates_survive_restarts(backend: Backend) {
     let database = Database::create(backend).expect("a database");
     let world = seed_world(&database).expect("seeded");
@@ -434,6 +435,58 @@ async fn idempotent_creates_survive_restarts(backend: Backend) {
         .expect("listed")
         .into_inner();
     assert_eq!(page.count, 1, "{backend:?}: one lead for one key");
+
+    // A retry answers the lead as a read finds it now, not a copy of the first answer.
+    let agent = restarted.client(world.agent.basic());
+    agent
+        .update_lead()
+        .project_id(&*world.project)
+        .id(first.id.clone())
+        .body(
+            serde_json::from_value::<types::LeadUpdate>(json!({ "fullname": "Renamed" }))
+                .expect("a valid body"),
+        )
+        .send()
+        .await
+        .expect("renamed");
+    let read = agent
+        .get_lead()
+        .project_id(&*world.project)
+        .id(first.id.clone())
+        .send()
+        .await
+        .expect("read")
+        .into_inner();
+    let replayed = create(agent.clone(), key.clone())
+        .await
+        .expect("replayed")
+        .into_inner();
+    assert_eq!(replayed, read, "{backend:?}: the lead as it is now");
+    assert_ne!(replayed, first, "{backend:?}: the rename shows");
+    // Once that lead is deleted for good, the key answers 409 and creates nothing.
+    restarted
+        .client(world.owner.basic())
+        .delete_lead_physically()
+        .project_id(&*world.project)
+        .id(first.id.clone())
+        .send()
+        .await
+        .expect("deleted for good");
+    match create(agent.clone(), key.clone()).await {
+        Err(leads_client::Error::ErrorResponse(answer)) => {
+            assert_eq!(answer.status().as_u16(), 409, "{backend:?}");
+            assert!(answer.msg.contains("deleted for good"), "{}", answer.msg);
+        }
+        other => panic!("{backend:?}: expected 409 for a deleted lead, got {other:?}"),
+    }
+    let page = agent
+        .list_leads()
+        .project_id(&*world.project)
+        .send()
+        .await
+        .expect("listed")
+        .into_inner();
+    assert_eq!(page.count, 0, "{backend:?}: the key created nothing new");
     let elsewhere = restarted
         .client(world.outsider.basic())
         .create_lead()

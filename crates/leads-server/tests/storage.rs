@@ -1276,7 +1276,7 @@ async fn a_keyed_create_writes_once(store: Store) {
         store.idempotency_key(&a, "k1", now - 1_000).await.unwrap(),
         Some(StoredKey {
             fingerprint: "f1".to_owned(),
-            response: "{\"answer\": \"f1\"}".to_owned()
+            lead: first.id.clone(),
         })
     );
     assert_eq!(
@@ -1355,8 +1355,9 @@ async fn expired_keys_are_replaced_and_purged(store: Store) {
             .idempotency_key(&a, "k", now - day)
             .await
             .unwrap()
-            .map(|k| k.fingerprint),
-        Some("f-new".to_owned())
+            .map(|k| (k.fingerprint, k.lead)),
+        Some(("f-new".to_owned(), fresh.id.clone())),
+        "the replaced key names the new lead"
     );
     let other = Store::prepare_lead(&a, new_lead("other"));
     let record = KeyRecord {

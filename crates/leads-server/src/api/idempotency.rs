@@ -1,9 +1,12 @@
 //! Idempotent creates: `createLead` with an `Idempotency-Key` creates at most one lead per
-//! key and project within a day, and answers a retry with the lead first created.
+//! key and project within a day, and answers a retry with the lead first created, as a
+//! read finds it now.
 //!
-//! The key, a fingerprint of the body and the answer are written in the same transaction
-//! as the lead, so they survive or vanish together, on every server of the database. A
-//! reuse with another body is refused with 409, since it is not the same request.
+//! The key, a fingerprint of the body and the lead's id are written in the same
+//! transaction as the lead, so they survive or vanish together, on every server of the
+//! database. A reuse with another body is refused with 409, since it is not the same
+//! request; so is a retry once its lead was deleted for good, since answering a lead that
+//! no read can find would be a lie, and creating another would break the key's promise.
 
 use super::{convert, Failure};
 use crate::store::{KeyRecord, KeyedInsert, Store, StoredKey};
@@ -16,6 +19,10 @@ const KEY_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The `msg` of a key reused with another body.
 const REUSED: &str = "the Idempotency-Key was already used with a different body";
+
+/// The `msg` of a retry whose lead was deleted for good since.
+const GONE: &str = "the lead this Idempotency-Key created was deleted for good; \
+                    send another key to create a new lead";
 
 /// Creates the lead of `body` under `key`, or answers the lead the key already created.
 pub(super) async fn create(
@@ -33,7 +40,7 @@ pub(super) async fn create(
         .idempotency_key(project_id, &key, expired_before)
         .await?
     {
-        return replay(stored, &fingerprint);
+        return replay(store, project_id, stored, &fingerprint).await;
     }
     let lead = Store::prepare_lead(project_id, convert::new_lead(body, user_id));
     let answer = convert::lead(lead.clone())?;
@@ -58,20 +65,26 @@ pub(super) async fn create(
                     tracing::error!("an idempotency key was taken, then not found");
                     Failure::Internal
                 })?;
-            replay(stored, &record.fingerprint)
+            replay(store, project_id, stored, &record.fingerprint).await
         }
     }
 }
 
-/// The answer for a key already used: the lead first created, or 409 for another body.
-fn replay(stored: StoredKey, fingerprint: &str) -> Result<types::Lead, Failure> {
+/// The answer for a key already used: the lead it created as it is now, or 409 for
+/// another body or a lead deleted for good.
+async fn replay(
+    store: &Store,
+    project_id: &str,
+    stored: StoredKey,
+    fingerprint: &str,
+) -> Result<types::Lead, Failure> {
     if stored.fingerprint != fingerprint {
         return Err(Failure::Conflict(REUSED.to_owned()));
     }
-    serde_json::from_str(&stored.response).map_err(|error| {
-        tracing::error!(%error, "a recorded answer cannot be read back");
-        Failure::Internal
-    })
+    match store.get_lead(project_id, &stored.lead).await? {
+        Some(lead) => Ok(convert::lead(lead)?),
+        None => Err(Failure::Conflict(GONE.to_owned())),
+    }
 }
 
 /// A SHA-256 of the body in a canonical form: object keys sorted, no spaces, so the same

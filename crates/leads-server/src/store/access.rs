@@ -20,7 +20,9 @@ pub struct KeyRecord {
     pub key: String,
     /// A hash of the request body, so a reuse with another body can be told apart.
     pub fingerprint: String,
-    /// The lead as first answered, as JSON, replayed to a retry.
+    /// The lead as first answered, as JSON: a record of the first answer. A retry is
+    /// answered the lead as it is now (see [`StoredKey::lead`]); servers of earlier
+    /// releases, during an upgrade, replay this.
     pub response: String,
     /// When the key was used, in milliseconds since the epoch.
     pub created_at: i64,
@@ -33,8 +35,9 @@ pub struct KeyRecord {
 pub struct StoredKey {
     /// The hash of the body it was first used with.
     pub fingerprint: String,
-    /// The lead as first answered, as JSON.
-    pub response: String,
+    /// The id of the lead it created, in the key's project: a retry is answered that
+    /// lead as a read would find it now.
+    pub lead: String,
 }
 
 /// What became of a create under an idempotency key.

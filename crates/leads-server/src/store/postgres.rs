@@ -391,7 +391,7 @@ impl PgStore {
     ) -> Result<Option<StoredKey>, StoreError> {
         leased!(self, |conn| {
             let row = sqlx::query(
-                "SELECT fingerprint, response FROM idempotency_keys \
+                "SELECT fingerprint, lead FROM idempotency_keys \
                  WHERE project_id = $1 AND key = $2 AND created_at >= $3",
             )
             .bind(project_id)
@@ -402,7 +402,7 @@ impl PgStore {
             row.map(|r| {
                 Ok(StoredKey {
                     fingerprint: r.try_get("fingerprint")?,
-                    response: r.try_get("response")?,
+                    lead: r.try_get("lead")?,
                 })
             })
             .transpose()

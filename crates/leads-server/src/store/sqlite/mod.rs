@@ -386,13 +386,13 @@ impl SqliteStore {
         self.readers.inline(|conn| {
             read::optional(
                 conn,
-                "SELECT fingerprint, response FROM idempotency_keys \
+                "SELECT fingerprint, lead FROM idempotency_keys \
                  WHERE project_id = ?1 AND key = ?2 AND created_at >= ?3",
                 rusqlite::params![project_id, key, expired_before],
                 |r| {
                     Ok(StoredKey {
                         fingerprint: r.get("fingerprint")?,
-                        response: r.get("response")?,
+                        lead: r.get("lead")?,
                     })
                 },
             )
