@@ -167,6 +167,8 @@ struct TermTable {
     term: &'static str,
     counts: &'static str,
     alias: &'static str,
+    /// The lead's `seq` in a row of the table, by its alias.
+    lead_seq: &'static str,
 }
 
 const TAGS: TermTable = TermTable {
@@ -174,6 +176,7 @@ const TAGS: TermTable = TermTable {
     term: "tag",
     counts: "lead_tag_counts",
     alias: "t",
+    lead_seq: "t.lead_seq",
 };
 
 const WORDS: TermTable = TermTable {
@@ -181,6 +184,7 @@ const WORDS: TermTable = TermTable {
     term: "word",
     counts: "lead_word_counts",
     alias: "w",
+    lead_seq: "w.lead_seq",
 };
 
 /// What a query walks first.
@@ -221,10 +225,10 @@ impl Drive {
     }
 
     /// The expression of the lead's `seq` in the driving table.
-    fn lead_seq(&self) -> String {
+    fn lead_seq(&self) -> &'static str {
         match self {
-            Drive::Term(table, _) => format!("{}.lead_seq", table.alias),
-            Drive::Leads | Drive::SortIndex => "l.seq".to_owned(),
+            Drive::Term(table, _) => table.lead_seq,
+            Drive::Leads | Drive::SortIndex => "l.seq",
         }
     }
 }
@@ -440,7 +444,10 @@ fn push_from(
             let alias = table.alias;
             sql.push(&format!(" FROM {} {alias}", table.table));
             if with_leads {
-                sql.push(&format!(" CROSS JOIN leads l ON l.seq = {alias}.lead_seq"));
+                sql.push(&format!(
+                    " CROSS JOIN leads l ON l.seq = {}",
+                    table.lead_seq
+                ));
             }
             sql.push(&format!(" WHERE {alias}.project_id = "))
                 .text(project_id);
@@ -505,7 +512,7 @@ pub(crate) fn page(
     let keys_of = |segment: Option<&Segment>| {
         let mut keys = Sql::new(dialect, "");
         match drive.term() {
-            Some(table) => keys.push(&format!("SELECT {}.lead_seq", table.alias)),
+            Some(table) => keys.push(&format!("SELECT {}", table.lead_seq)),
             None => keys.push(&format!("SELECT l.{key}")),
         };
         let with_leads = ordered_by == "l";
@@ -758,37 +765,32 @@ fn push_term_filter(
     terms: &[String],
 ) {
     let lead_seq = drive.lead_seq();
-    let probe = *drive != Drive::Leads;
-    if probe {
-        sql.push(" AND EXISTS (");
+    let (open, select, union) = if *drive == Drive::Leads {
+        (
+            format!(" AND {lead_seq} IN ("),
+            format!("SELECT x.lead_seq FROM {} x WHERE", table.table),
+            " UNION ",
+        )
     } else {
-        sql.push(" AND ").push(&lead_seq).push(" IN (");
-    }
+        (
+            " AND EXISTS (".to_owned(),
+            format!(
+                "SELECT 1 FROM {} x WHERE x.lead_seq = {lead_seq} AND",
+                table.table
+            ),
+            " UNION ALL ",
+        )
+    };
+    sql.push(&open);
     for (n, term) in terms.iter().enumerate() {
         if n > 0 {
-            sql.push(if probe { " UNION ALL " } else { " UNION " });
+            sql.push(union);
         }
-        if probe {
-            sql.push("SELECT 1 FROM ")
-                .push(table.table)
-                .push(" x WHERE x.lead_seq = ")
-                .push(&lead_seq)
-                .push(" AND x.project_id = ")
-                .text(project_id)
-                .push(" AND x.")
-                .push(table.term)
-                .push(" = ")
-                .text(term);
-        } else {
-            sql.push("SELECT lead_seq FROM ")
-                .push(table.table)
-                .push(" WHERE project_id = ")
-                .text(project_id)
-                .push(" AND ")
-                .push(table.term)
-                .push(" = ")
-                .text(term);
-        }
+        sql.push(&select)
+            .push(" x.project_id = ")
+            .text(project_id)
+            .push(&format!(" AND x.{} = ", table.term))
+            .text(term);
     }
     sql.push(")");
 }
