@@ -49,6 +49,7 @@ storage_suite!(
     reads_see_every_acknowledged_write,
     tag_lists_follow_status_and_tag_changes,
     word_lists_follow_every_change,
+    several_terms_agree_however_they_are_counted,
     full_text_pages_keep_order_for_common_and_rare_words,
     every_page_is_a_slice_of_the_whole_order,
 );
@@ -1669,6 +1670,89 @@ async fn word_lists_follow_every_change(store: Store) {
         ..LeadQuery::default()
     };
     assert_eq!(list(&store, &p, &only_other).await, (0, vec![]));
+}
+
+/// Lists of several terms (tags, and tags with a word) answer the leads that hold them
+/// all, and their count, whether the terms' sizes are far apart (on SQLite the rarest is
+/// walked and the others probed: a rare tag with the word, or with a common tag) or close
+/// (their ranges are merged: the common tag with the word), for each status and presence.
+async fn several_terms_agree_however_they_are_counted(store: Store) {
+    let p = project(&store).await;
+    let other = project(&store).await;
+    let mut ids = Vec::new();
+    for n in 0..48 {
+        let mut new = new_lead(&format!("n{n}"));
+        let surname = if n % 3 == 0 { "Rossi" } else { "Verdi" };
+        new.fullname = Some(format!("Lead{n} {surname}"));
+        new.email = (n % 4 != 1).then(|| format!("lead{n}@example.com"));
+        new.tags = [(n % 2 == 0, "common"), (n == 12 || n == 13, "rare")]
+            .into_iter()
+            .filter(|(held, _)| *held)
+            .map(|(_, tag)| tag.to_owned())
+            .collect();
+        ids.push(create(&store, &p, new).await.id);
+    }
+    let mut stranger = new_lead("stranger");
+    stranger.fullname = Some("Stranger Rossi".into());
+    stranger.tags = vec!["common".into(), "rare".into()];
+    create(&store, &other, stranger).await;
+    for n in [3, 6, 12] {
+        edit(&store, &p, &ids[n], LeadEdit::SoftDelete).await;
+    }
+    let restore = LeadEdit::Update(Box::new(LeadChanges {
+        status: Some(STATUS_NORMAL),
+        ..LeadChanges::default()
+    }));
+    edit(&store, &p, &ids[12], restore).await;
+
+    let presences = [None, Some(true), Some(false)];
+    for status in [
+        StatusFilter::Is(STATUS_NORMAL),
+        StatusFilter::Is(STATUS_DELETED),
+    ] {
+        let of_status = LeadQuery {
+            status,
+            ..LeadQuery::default()
+        };
+        let leads: Vec<Lead> = store
+            .export_leads(&p, of_status.clone())
+            .try_collect()
+            .await
+            .unwrap();
+        let tag_sets = [
+            vec!["common"],
+            vec!["rare"],
+            vec!["rare", "common"],
+            vec!["common", "rare"],
+        ];
+        for tags in tag_sets {
+            for text in [None, Some("rossi")] {
+                if tags.len() < 2 && text.is_none() {
+                    continue;
+                }
+                for with_email in presences {
+                    let query = LeadQuery {
+                        tags: tags.iter().map(|t| t.to_string()).collect(),
+                        full_text: text.map(str::to_owned),
+                        with_email,
+                        ..of_status.clone()
+                    };
+                    let expected: Vec<String> = leads
+                        .iter()
+                        .filter(|l| tags.iter().all(|t| l.tags.iter().any(|held| held == t)))
+                        .filter(|l| text.is_none_or(|t| lead_words(l).any(|w| w == t)))
+                        .filter(|l| has_presence(l, with_email, None))
+                        .map(|l| l.lead_id.clone())
+                        .collect();
+                    assert_eq!(
+                        list(&store, &p, &query).await,
+                        (expected.len() as i64, expected),
+                        "{query:?}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// The lowercase runs of letters and digits of `text`: the test's own word split.

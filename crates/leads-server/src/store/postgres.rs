@@ -8,7 +8,7 @@
 use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
 use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, Start, User};
 use super::pg_pool::PgConns;
-use super::query::{self, insert_leads, Dialect, Driver, Param, Sql, TermPlan};
+use super::query::{self, insert_leads, Dialect, Driver, Param, Sql, TermCount, TermPlan};
 use super::row::{self, LEAD_COLUMNS};
 use super::stream::spawn_rows;
 use super::{apply_edit, free_form, new_object_id, now, StoreError, StoreOptions};
@@ -616,7 +616,13 @@ impl PgStore {
             let mut tx = conn
                 .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .await?;
-            let count = query::count(Dialect::Postgres, project_id, query, Driver::FirstTag);
+            let count = query::count(
+                Dialect::Postgres,
+                project_id,
+                query,
+                Driver::FirstTag,
+                TermCount::Probe,
+            );
             let count: i64 = bound(&count).fetch_one(&mut *tx).await?.try_get(0)?;
             let page = query::page(
                 Dialect::Postgres,

@@ -236,19 +236,53 @@ pub(crate) enum Driver {
     Word,
 }
 
-/// `query` with its tags from the rarest to the most common, and the term to walk first:
-/// the rarest of its tags and its one word, each counted from its counters by `count`
-/// (status and presence included). A query of one term, or with an email (which the
-/// email index answers), is left as it is.
+/// How an SQLite count of several terms finds the leads that hold them all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum TermCount {
+    /// Walk the rarest term's range and probe the others for each row: for a rare term
+    /// among common ones.
+    #[default]
+    Probe,
+    /// Merge the terms' ranges, each read whole in creation order: for terms of
+    /// comparable size, where reading a row costs a sixth of a probe.
+    Merge,
+}
+
+/// A row of a term's range costs about this many times less than a probe of another
+/// term: 10,000 rows probed once each took 6.1 ms, and a merge of 30,000 rows 3.0 ms, at
+/// 1M leads.
+const ROWS_PER_PROBE: i64 = 6;
+
+/// How to count the leads holding every one of `sizes` (the matches of each term, the
+/// rarest first): merging reads them all, probing reads the rarest and probes the others
+/// for each of its rows.
+fn term_count(sizes: &[i64]) -> TermCount {
+    let Some((&rarest, others)) = sizes.split_first() else {
+        return TermCount::Probe;
+    };
+    let merged: i64 = sizes.iter().sum();
+    let probes = rarest.saturating_mul(i64::try_from(others.len()).unwrap_or(i64::MAX));
+    if merged <= rarest.saturating_add(probes.saturating_mul(ROWS_PER_PROBE)) {
+        TermCount::Merge
+    } else {
+        TermCount::Probe
+    }
+}
+
+/// `query` with its tags from the rarest to the most common, the term to walk first, and
+/// how to count: the rarest of its tags and its one word, each counted from its counters
+/// by `count` (status and presence included), leads; the count merges the terms' ranges
+/// when their sizes are close (see [`TermCount`]). A query of one term, or with an email
+/// (which the email index answers), is left as it is.
 pub(crate) fn rarest_first<E>(
     project_id: &str,
     query: &LeadQuery,
     mut count: impl FnMut(Sql) -> Result<i64, E>,
-) -> Result<(LeadQuery, Driver), E> {
+) -> Result<(LeadQuery, Driver, TermCount), E> {
     let word = only_word(query);
     let terms = query.tags.len() + usize::from(word.is_some());
     if terms < 2 || query.email.is_some() {
-        return Ok((query.clone(), Driver::FirstTag));
+        return Ok((query.clone(), Driver::FirstTag, TermCount::Probe));
     }
     let mut sized = Vec::with_capacity(query.tags.len());
     for tag in &query.tags {
@@ -258,18 +292,31 @@ pub(crate) fn rarest_first<E>(
         ));
     }
     sized.sort();
-    let rarest_tag = sized.first().map_or(i64::MAX, |(n, _)| *n);
-    let driver = match &word {
-        Some(word) if count(term_total(WORDS, project_id, word, query))? < rarest_tag => {
-            Driver::Word
+    let mut sizes: Vec<i64> = sized.iter().map(|(n, _)| *n).collect();
+    let rarest_tag = sizes.first().copied().unwrap_or(i64::MAX);
+    let mut driver = Driver::FirstTag;
+    if let Some(word) = &word {
+        let words = count(term_total(WORDS, project_id, word, query))?;
+        if words < rarest_tag {
+            driver = Driver::Word;
         }
-        _ => Driver::FirstTag,
+        sizes.push(words);
+        sizes.sort_unstable();
+    }
+    // A merge needs every range in creation order: one status, and no word but one
+    // (several words are a union).
+    let mergeable = matches!(query.status, StatusFilter::Is(_))
+        && (word.is_some() || query.full_text.is_none());
+    let how = if mergeable {
+        term_count(&sizes)
+    } else {
+        TermCount::Probe
     };
     let query = LeadQuery {
         tags: sized.into_iter().map(|(_, tag)| tag).collect(),
         ..query.clone()
     };
-    Ok((query, driver))
+    Ok((query, driver, how))
 }
 
 /// The one word of a `full_text` filter that holds exactly one.
@@ -327,10 +374,20 @@ pub(crate) fn may_walk(query: &LeadQuery) -> bool {
 /// default first page among them) is answered from the counters the triggers maintain, so
 /// its cost does not grow with the project. On SQLite one tag or one word (with those
 /// filters) is answered from its term counters, and several terms by walking the range of
-/// `driver`'s term and probing the others; anything else counts the matching rows.
-pub(crate) fn count(dialect: Dialect, project_id: &str, query: &LeadQuery, driver: Driver) -> Sql {
+/// `driver`'s term and probing the others, or by merging their ranges, as `how` says;
+/// anything else counts the matching rows.
+pub(crate) fn count(
+    dialect: Dialect,
+    project_id: &str,
+    query: &LeadQuery,
+    driver: Driver,
+    how: TermCount,
+) -> Sql {
     if counted(query) {
         return counted_total(dialect, project_id, query);
+    }
+    if dialect == Dialect::Sqlite && how == TermCount::Merge {
+        return merged_count(project_id, query);
     }
     let drive = Drive::of(dialect, query, false, driver);
     if let Drive::Term(table, term) = &drive {
@@ -374,6 +431,33 @@ fn term_total(table: TermTable, project_id: &str, term: &str, query: &LeadQuery)
         .push(&format!(" AND {} = ", table.term))
         .text(term);
     push_counted_filters(&mut sql, query);
+    sql
+}
+
+/// How many leads of `project_id` hold every tag and the one word of `query`, by merging
+/// the terms' ranges (SQLite): each range of one status comes in creation order, so
+/// `INTERSECT` with that order walks them side by side, without a sort or a probe.
+fn merged_count(project_id: &str, query: &LeadQuery) -> Sql {
+    let terms = query
+        .tags
+        .iter()
+        .map(|tag| (TAGS, tag.clone()))
+        .chain(only_word(query).map(|word| (WORDS, word)));
+    let mut sql = Sql::new(Dialect::Sqlite, "SELECT COUNT(*) FROM (");
+    for (n, (table, term)) in terms.enumerate() {
+        if n > 0 {
+            sql.push(" INTERSECT ");
+        }
+        sql.push(&format!(
+            "SELECT created_at, id FROM {} WHERE project_id = ",
+            table.table
+        ))
+        .text(project_id)
+        .push(&format!(" AND {} = ", table.term))
+        .text(&term);
+        push_counted_filters(&mut sql, query);
+    }
+    sql.push(" ORDER BY 1, 2)");
     sql
 }
 
@@ -890,16 +974,17 @@ mod tests {
                 })
             }
         };
-        let (reordered, driver) = rarest_first("p", &query, sized(50)).unwrap();
+        let (reordered, driver, how) = rarest_first("p", &query, sized(50)).unwrap();
         assert_eq!(
-            (reordered.tags.as_slice(), driver),
+            (reordered.tags.as_slice(), driver, how),
             (
                 &["rare".to_owned(), "common".to_owned()][..],
-                Driver::FirstTag
+                Driver::FirstTag,
+                TermCount::Probe
             )
         );
-        let (reordered, driver) = rarest_first("p", &query, sized(1)).unwrap();
-        assert_eq!(driver, Driver::Word);
+        let (reordered, driver, how) = rarest_first("p", &query, sized(1)).unwrap();
+        assert_eq!((driver, how), (Driver::Word, TermCount::Probe));
         let page = page(
             Dialect::Sqlite,
             "p",
@@ -932,7 +1017,58 @@ mod tests {
         let untouched = rarest_first("p", &single, |_| -> Result<i64, ()> {
             panic!("nothing to weigh")
         });
-        assert_eq!(untouched, Ok((single, Driver::FirstTag)));
+        assert_eq!(untouched, Ok((single, Driver::FirstTag, TermCount::Probe)));
+    }
+
+    #[test]
+    fn terms_of_close_sizes_are_counted_by_merging_their_ranges() {
+        assert_eq!(term_count(&[10_000, 20_000]), TermCount::Merge);
+        assert_eq!(term_count(&[10_000, 60_000]), TermCount::Merge);
+        assert_eq!(term_count(&[10_000, 60_001]), TermCount::Probe);
+        assert_eq!(term_count(&[10, 1_000_000]), TermCount::Probe);
+        assert_eq!(term_count(&[0, 5]), TermCount::Probe);
+        assert_eq!(term_count(&[0, 0]), TermCount::Merge);
+        assert_eq!(term_count(&[]), TermCount::Probe);
+
+        let query = LeadQuery {
+            tags: vec!["vip".into(), "new".into()],
+            full_text: Some("Rossi".into()),
+            with_email: Some(true),
+            ..LeadQuery::default()
+        };
+        let same_size = |_: Sql| -> Result<i64, ()> { Ok(100) };
+        let (query, driver, how) = rarest_first("p", &query, same_size).unwrap();
+        assert_eq!(how, TermCount::Merge);
+        let count = count(Dialect::Sqlite, "p", &query, driver, how);
+        assert_eq!(
+            count.text.matches(" INTERSECT ").count(),
+            2,
+            "three ranges, merged: {}",
+            count.text
+        );
+        assert!(
+            count.text.ends_with(" ORDER BY 1, 2)")
+                && count.text.matches("has_email = TRUE").count() == 3
+                && !count.text.contains("EXISTS"),
+            "{}",
+            count.text
+        );
+        assert!(count.params.contains(&Param::Text("rossi".into())));
+
+        // Ranges out of creation order, or a union of words, are never merged.
+        for query in [
+            LeadQuery {
+                status: StatusFilter::NotDeleted,
+                ..query.clone()
+            },
+            LeadQuery {
+                full_text: Some("rossi verdi".into()),
+                ..query.clone()
+            },
+        ] {
+            let (_, _, how) = rarest_first("p", &query, same_size).unwrap();
+            assert_eq!(how, TermCount::Probe, "{query:?}");
+        }
     }
 
     #[test]
@@ -963,7 +1099,13 @@ mod tests {
             ),
         ];
         for (query, counters, range, alias, term) in cases {
-            let count = count(Dialect::Sqlite, "p", &query, Driver::FirstTag);
+            let count = count(
+                Dialect::Sqlite,
+                "p",
+                &query,
+                Driver::FirstTag,
+                TermCount::Probe,
+            );
             assert!(
                 count.text.contains(&format!("FROM {counters}")),
                 "one term counts from its counters: {}",

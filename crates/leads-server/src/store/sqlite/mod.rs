@@ -612,9 +612,15 @@ fn list_in(
     };
     conn.execute_batch("BEGIN")?;
     let outcome = (|| {
-        let (query, driver) = query::rarest_first(project_id, query, scalar)?;
+        let (query, driver, how) = query::rarest_first(project_id, query, scalar)?;
         let query = &query;
-        let count = scalar(query::count(Dialect::Sqlite, project_id, query, driver))?;
+        let count = scalar(query::count(
+            Dialect::Sqlite,
+            project_id,
+            query,
+            driver,
+            how,
+        ))?;
         let plan = if query::may_walk(query) {
             let total = scalar(query::status_total(
                 Dialect::Sqlite,
