@@ -1744,10 +1744,17 @@ async fn several_terms_agree_however_they_are_counted(store: Store) {
                         .filter(|l| has_presence(l, with_email, None))
                         .map(|l| l.lead_id.clone())
                         .collect();
+                    let count = expected.len() as i64;
                     assert_eq!(
                         list(&store, &p, &query).await,
-                        (expected.len() as i64, expected),
+                        (count, expected),
                         "{query:?}"
+                    );
+                    let past = store.list_leads(&p, &query, count, 5).await.unwrap();
+                    assert_eq!(
+                        (past.count, past.leads.len(), past.next),
+                        (count, 0, None),
+                        "past the end: {query:?}"
                     );
                 }
             }

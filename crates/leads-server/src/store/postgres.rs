@@ -624,6 +624,10 @@ impl PgStore {
                 TermCount::Probe,
             );
             let count: i64 = bound(&count).fetch_one(&mut *tx).await?.try_get(0)?;
+            if let Some(empty) = query::page_past_the_end(count, start) {
+                tx.commit().await?;
+                return Ok(empty);
+            }
             let page = query::page(
                 Dialect::Postgres,
                 project_id,

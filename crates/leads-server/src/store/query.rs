@@ -637,6 +637,21 @@ pub(crate) fn page(
     sql
 }
 
+/// The page of `start` when it lies past every one of the `count` matches, read in the
+/// same snapshot: a count of none, or an offset at or past it. The page query is then not
+/// run, since it could only walk to the end of its range finding nothing.
+pub(crate) fn page_past_the_end(count: i64, start: &Start) -> Option<LeadPage> {
+    let past = match start {
+        Start::Offset(offset) => *offset >= count,
+        Start::After(_) => count <= 0,
+    };
+    past.then(|| LeadPage {
+        count,
+        leads: Vec::new(),
+        next: None,
+    })
+}
+
 /// The page of a [`page`] query's rows, each read as a lead (`None` when unreadable)
 /// and as a position: the first `limit`, and, when one more came, the position of the
 /// last of them, where the next page starts.
@@ -1018,6 +1033,28 @@ mod tests {
             panic!("nothing to weigh")
         });
         assert_eq!(untouched, Ok((single, Driver::FirstTag, TermCount::Probe)));
+    }
+
+    #[test]
+    fn a_page_past_every_match_is_empty_without_a_read() {
+        let after = Start::After(After {
+            value: SortValue::Millis(1),
+            id: "x".into(),
+        });
+        for (count, start, past) in [
+            (0, Start::Offset(0), true),
+            (3, Start::Offset(2), false),
+            (3, Start::Offset(3), true),
+            (3, Start::Offset(40), true),
+            (0, after.clone(), true),
+            (3, after, false),
+        ] {
+            let page = page_past_the_end(count, &start);
+            assert_eq!(page.is_some(), past, "{count} {start:?}");
+            if let Some(page) = page {
+                assert_eq!((page.count, page.leads.len(), page.next), (count, 0, None));
+            }
+        }
     }
 
     #[test]

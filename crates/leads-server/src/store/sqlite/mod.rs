@@ -621,6 +621,9 @@ fn list_in(
             driver,
             how,
         ))?;
+        if let Some(empty) = query::page_past_the_end(count, start) {
+            return Ok(empty);
+        }
         let plan = if query::may_walk(query) {
             let total = scalar(query::status_total(
                 Dialect::Sqlite,
