@@ -351,6 +351,33 @@ async fn idempotent_creates_survive_restarts_on_postgres() {
     idempotent_creates_survive_restarts(Backend::Postgres).await;
 }
 
+/// How many leads the default list of `project` counts.
+async fn listed(client: &Client, project: &str) -> u64 {
+    client
+        .list_leads()
+        .project_id(project)
+        .send()
+        .await
+        .expect("listed")
+        .into_inner()
+        .count
+}
+
+/// Asserts that `outcome` is a 409 whose message says `says`.
+fn assert_conflict<T: std::fmt::Debug>(
+    outcome: Result<leads_client::ResponseValue<T>, leads_client::Error<types::Error>>,
+    says: &str,
+    backend: Backend,
+) {
+    match outcome {
+        Err(leads_client::Error::ErrorResponse(answer)) => {
+            assert_eq!(answer.status().as_u16(), 409, "{backend:?}");
+            assert!(answer.msg.contains(says), "{backend:?}: {}", answer.msg);
+        }
+        other => panic!("{backend:?}: expected 409 ({says}), got {other:?}"),
+    }
+}
+
 /// The same key and body answer the lead first created, as it is now, after a restart and
 /// from another server on the same database; another body is a 409, and so is the key of
 /// a lead deleted for good; another project another key.
@@ -395,13 +422,7 @@ async fn idempotent_creates_survive_restarts(backend: Backend) {
         .body(LeadCreate::builder().lead_id("twice"))
         .send()
         .await;
-    match other_body {
-        Err(leads_client::Error::ErrorResponse(answer)) => {
-            assert_eq!(answer.status().as_u16(), 409, "{backend:?}");
-            assert!(answer.msg.contains("Idempotency-Key"), "{}", answer.msg);
-        }
-        other => panic!("{backend:?}: expected 409, got {other:?}"),
-    }
+    assert_conflict(other_body, "with a different body", backend);
     let malformed = reqwest::Client::new()
         .post(format!("{}/{}/leads", server.base_url, world.project))
         .basic_auth(&world.agent.email, Some(&world.agent.password))
@@ -426,18 +447,14 @@ async fn idempotent_creates_survive_restarts(backend: Backend) {
             .into_inner();
         assert_eq!(replayed, first, "{backend:?}: the key outlives the process");
     }
-    let page = restarted
-        .client(world.agent.basic())
-        .list_leads()
-        .project_id(&*world.project)
-        .send()
-        .await
-        .expect("listed")
-        .into_inner();
-    assert_eq!(page.count, 1, "{backend:?}: one lead for one key");
+    let agent = restarted.client(world.agent.basic());
+    assert_eq!(
+        listed(&agent, &world.project).await,
+        1,
+        "{backend:?}: one lead for one key"
+    );
 
     // A retry answers the lead as a read finds it now, not a copy of the first answer.
-    let agent = restarted.client(world.agent.basic());
     agent
         .update_lead()
         .project_id(&*world.project)
@@ -472,21 +489,16 @@ async fn idempotent_creates_survive_restarts(backend: Backend) {
         .send()
         .await
         .expect("deleted for good");
-    match create(agent.clone(), key.clone()).await {
-        Err(leads_client::Error::ErrorResponse(answer)) => {
-            assert_eq!(answer.status().as_u16(), 409, "{backend:?}");
-            assert!(answer.msg.contains("deleted for good"), "{}", answer.msg);
-        }
-        other => panic!("{backend:?}: expected 409 for a deleted lead, got {other:?}"),
-    }
-    let page = agent
-        .list_leads()
-        .project_id(&*world.project)
-        .send()
-        .await
-        .expect("listed")
-        .into_inner();
-    assert_eq!(page.count, 0, "{backend:?}: the key created nothing new");
+    assert_conflict(
+        create(agent.clone(), key.clone()).await,
+        "deleted for good",
+        backend,
+    );
+    assert_eq!(
+        listed(&agent, &world.project).await,
+        0,
+        "{backend:?}: the key created nothing new"
+    );
     let elsewhere = restarted
         .client(world.outsider.basic())
         .create_lead()
