@@ -86,6 +86,15 @@ async fn edit(store: &Store, project: &str, id: &str, edit: LeadEdit) -> Lead {
         .expect("lead exists")
 }
 
+/// Every lead the export of `query` streams, in order.
+async fn exported(store: &Store, project: &str, query: &LeadQuery) -> Vec<Lead> {
+    store
+        .export_leads(project, query.clone())
+        .try_collect()
+        .await
+        .expect("export leads")
+}
+
 async fn list(store: &Store, project: &str, query: &LeadQuery) -> (i64, Vec<String>) {
     let page = store
         .list_leads(project, query, 0, 100)
@@ -535,11 +544,7 @@ async fn counts_follow_every_change(store: Store) {
             status,
             ..LeadQuery::default()
         };
-        let rows: Vec<Lead> = store
-            .export_leads(&p, query.clone())
-            .try_collect()
-            .await
-            .unwrap();
+        let rows = exported(&store, &p, &query).await;
         assert_eq!(
             list(&store, &p, &query).await.0,
             rows.len() as i64,
@@ -608,17 +613,11 @@ async fn presence_counts_follow_every_change(store: Store) {
         StatusFilter::Is(STATUS_DELETED),
         StatusFilter::NotDeleted,
     ] {
-        let all: Vec<Lead> = store
-            .export_leads(
-                &p,
-                LeadQuery {
-                    status,
-                    ..LeadQuery::default()
-                },
-            )
-            .try_collect()
-            .await
-            .unwrap();
+        let of_status = LeadQuery {
+            status,
+            ..LeadQuery::default()
+        };
+        let all = exported(&store, &p, &of_status).await;
         for with_email in presence {
             for with_fullname in presence {
                 let query = LeadQuery {
@@ -633,11 +632,7 @@ async fn presence_counts_follow_every_change(store: Store) {
                     .filter(|l| with_email.is_none_or(|w| l.email.is_some() == w))
                     .filter(|l| with_fullname.is_none_or(|w| named(l) == w))
                     .count();
-                let rows: Vec<Lead> = store
-                    .export_leads(&p, query.clone())
-                    .try_collect()
-                    .await
-                    .unwrap();
+                let rows = exported(&store, &p, &query).await;
                 assert_eq!(rows.len(), expected, "the export filters {query:?}");
                 assert_eq!(
                     list(&store, &p, &query).await.0,
@@ -974,12 +969,12 @@ async fn export_streams_matching_leads_in_order(store: Store) {
         ascending: true,
         ..LeadQuery::default()
     };
-    let exported: Vec<Lead> = store.export_leads(&p, query).try_collect().await.unwrap();
-    assert_eq!(exported.len(), 599);
-    assert_eq!(exported[0].lead_id, "x0000");
-    assert_eq!(exported[1].lead_id, "x0002");
-    assert_eq!(exported[1].status, 50);
-    assert!(exported.windows(2).all(|w| w[0].lead_id < w[1].lead_id));
+    let rows = exported(&store, &p, &query).await;
+    assert_eq!(rows.len(), 599);
+    assert_eq!(rows[0].lead_id, "x0000");
+    assert_eq!(rows[1].lead_id, "x0002");
+    assert_eq!(rows[1].status, 50);
+    assert!(rows.windows(2).all(|w| w[0].lead_id < w[1].lead_id));
     // Dropping the stream early is fine.
     let mut stream = store.export_leads(&p, LeadQuery::default());
     assert!(stream.try_next().await.unwrap().is_some());
@@ -1559,11 +1554,7 @@ async fn tag_counts_match_rows(store: &Store, p: &str) {
             status,
             ..LeadQuery::default()
         };
-        let leads: Vec<Lead> = store
-            .export_leads(p, of_status.clone())
-            .try_collect()
-            .await
-            .unwrap();
+        let leads = exported(store, p, &of_status).await;
         for tag in ["vip", "gold", "other", "absent"] {
             for with_email in presences {
                 for with_fullname in presences {
@@ -1714,11 +1705,7 @@ async fn several_terms_agree_however_they_are_counted(store: Store) {
             status,
             ..LeadQuery::default()
         };
-        let leads: Vec<Lead> = store
-            .export_leads(&p, of_status.clone())
-            .try_collect()
-            .await
-            .unwrap();
+        let leads = exported(&store, &p, &of_status).await;
         let tag_sets = [
             vec!["common"],
             vec!["rare"],
@@ -1810,11 +1797,7 @@ async fn word_lists_match_rows(store: &Store, p: &str) {
                 ascending,
                 ..LeadQuery::default()
             };
-            let leads: Vec<Lead> = store
-                .export_leads(p, of_status.clone())
-                .try_collect()
-                .await
-                .unwrap();
+            let leads = exported(store, p, &of_status).await;
             for text in texts {
                 for tags in [vec![], vec!["vip".to_owned()]] {
                     for (with_email, with_fullname) in presences.iter().zip(presences.iter().rev())
