@@ -47,6 +47,7 @@ storage_suite!(
     expired_keys_are_replaced_and_purged,
     readiness_and_pools,
     reads_see_every_acknowledged_write,
+    a_create_that_breaks_a_constraint_fails_alone,
     tag_lists_follow_status_and_tag_changes,
     word_lists_follow_every_change,
     several_terms_agree_however_they_are_counted,
@@ -1417,6 +1418,53 @@ async fn reads_see_every_acknowledged_write(store: Store) {
         ..LeadQuery::default()
     };
     assert_eq!(list(&store, &p, &seen).await.0, 80);
+}
+
+/// Creates sent together, some into a project that does not exist (a broken foreign
+/// key), keyed and not: each of those fails, and every other one is written and
+/// answered. Creates that share a transaction (SQLite's group commit) must not fail with
+/// the one that broke the constraint, nor be lost with it.
+async fn a_create_that_breaks_a_constraint_fails_alone(store: Store) {
+    let p = project(&store).await;
+    let nowhere = "0123456789abcdef01234567";
+    let now = chrono::Utc::now().timestamp_millis();
+    let creates = (0..64_usize).map(|n| {
+        let store = store.clone();
+        let project = if n % 5 == 3 { nowhere } else { p.as_str() };
+        let new = new_lead(&format!("lead-{n}"));
+        async move {
+            let written = if n % 4 == 0 {
+                let lead = Store::prepare_lead(project, new);
+                let key = key_record(&format!("key-{n}"), "f", now);
+                store
+                    .insert_lead_with_key(&lead, &key)
+                    .await
+                    .map(|outcome| {
+                        assert_eq!(outcome, KeyedInsert::Inserted, "{n}: a fresh key");
+                        lead
+                    })
+            } else {
+                store.create_lead(project, new).await
+            };
+            (n, project, written)
+        }
+    });
+    let mut written = Vec::new();
+    for (n, project, outcome) in futures::future::join_all(creates).await {
+        if project == nowhere {
+            let error = outcome.expect_err("a create into no project fails");
+            assert!(!error.is_transient(), "{n}: {error}");
+        } else {
+            let lead = outcome.unwrap_or_else(|error| panic!("{n}: {error}"));
+            let read = store.get_lead(&p, &lead.id).await.unwrap();
+            assert_eq!(read.as_ref(), Some(&lead), "{n}: written as answered");
+            written.push(lead.lead_id);
+        }
+    }
+    let (count, mut listed) = list(&store, &p, &LeadQuery::default()).await;
+    listed.sort();
+    written.sort();
+    assert_eq!((count, listed), (written.len() as i64, written));
 }
 
 /// A tag list follows every change of a tagged lead: its status, its tags and its

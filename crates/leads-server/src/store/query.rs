@@ -31,7 +31,7 @@ pub(crate) enum Dialect {
 /// create is the one-row case, a bulk load the many-row one. `tags` binds the tags column
 /// (JSON text on SQLite, `text[]` on PostgreSQL). Each row takes 23 parameters.
 pub(crate) fn insert_leads<'a, DB, Tags>(
-    leads: &'a [Lead],
+    leads: impl IntoIterator<Item = &'a Lead>,
     tags: impl Fn(&'a Lead) -> Tags,
 ) -> QueryBuilder<DB>
 where

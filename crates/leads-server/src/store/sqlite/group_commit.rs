@@ -5,9 +5,12 @@
 //! per create caps creates at the disk's sync rate. Here a single task takes whatever
 //! creates are waiting, inserts them in one `BEGIN IMMEDIATE` transaction and answers each
 //! caller only after that transaction is committed: nothing is acknowledged before it is
-//! durable. A failing insert is rolled back alone (SQLite undoes just the failed
-//! statement, or a create's savepoint when it carries an idempotency key) and reported to
-//! its own caller; a failed commit is reported to every caller of the batch.
+//! durable. Creates without a key go in multi-row statements, a statement per run
+//! rather than per lead: the writer's time per statement, not SQLite's per row, is what
+//! bounded the batch. A create that breaks a constraint is rolled back alone (SQLite
+//! undoes just the failed statement, whose leads are then written one by one, or a
+//! create's savepoint when it carries an idempotency key) and reported to its own caller;
+//! any other failure, and a failed commit, is reported to every caller of the batch.
 
 use super::super::access::{KeyRecord, KeyedInsert};
 use super::super::model::Lead;
@@ -107,7 +110,13 @@ async fn write_batches(pool: SqlitePool, mut waiting: mpsc::Receiver<Pending>) {
     }
 }
 
-/// Writes `creates` in one transaction; answers one result per create, in order.
+/// What one create came to inside a batch: written, its key already live, or a
+/// constraint it broke (SQLite undid just that statement, and the batch goes on).
+type Outcome = Result<KeyedInsert, sqlx::Error>;
+
+/// Writes `creates` in one transaction; answers one result per create, in order. A create
+/// that breaks a constraint fails alone; any other failure fails the whole batch, rolled
+/// back, since SQLite may already have ended the transaction.
 async fn write_batch(
     pool: &SqlitePool,
     creates: &[(Lead, Option<KeyRecord>)],
@@ -123,19 +132,81 @@ async fn write_batch(
         Ok(tx) => tx,
         Err(error) => return failed_all(error),
     };
-    let mut results = Vec::with_capacity(creates.len());
-    for (lead, key) in creates {
-        let result = match key {
-            None => write::insert(&mut tx, std::slice::from_ref(lead))
-                .await
-                .map(|()| KeyedInsert::Inserted),
-            Some(key) => insert_keyed(&mut tx, lead, key).await,
+    let mut outcomes = Vec::with_capacity(creates.len());
+    let mut rest = creates;
+    while let Some(((lead, key), after)) = rest.split_first() {
+        // Keyed creates one by one, each in its savepoint; a run of unkeyed ones in bulk.
+        let written = match key {
+            Some(key) => {
+                rest = after;
+                own(insert_keyed(&mut tx, lead, key).await).map(|outcome| vec![outcome])
+            }
+            None => {
+                let run = rest.iter().take_while(|(_, key)| key.is_none()).count();
+                let (unkeyed, after) = rest.split_at(run);
+                rest = after;
+                insert_unkeyed(&mut tx, unkeyed).await
+            }
         };
-        results.push(result);
+        match written {
+            Ok(written) => outcomes.extend(written),
+            Err(error) => return failed_all(error),
+        }
     }
     match tx.commit().await {
-        Ok(()) => results,
+        Ok(()) => outcomes
+            .into_iter()
+            .map(|outcome| outcome.map_err(StoreError::Database))
+            .collect(),
         Err(error) => failed_all(error),
+    }
+}
+
+/// Inserts a run of creates without keys in multi-row statements, so the batch costs a
+/// few statements rather than one per lead. Statement sizes are powers of two, so only a
+/// handful of statement shapes is ever prepared. When a statement breaks a constraint,
+/// SQLite undoes that statement alone, and its leads are inserted one by one so that
+/// only the offending ones fail.
+async fn insert_unkeyed(
+    conn: &mut SqliteConnection,
+    creates: &[(Lead, Option<KeyRecord>)],
+) -> Result<Vec<Outcome>, sqlx::Error> {
+    let mut outcomes = Vec::with_capacity(creates.len());
+    let mut rest = creates;
+    while !rest.is_empty() {
+        let (chunk, after) = rest.split_at(1 << rest.len().ilog2());
+        rest = after;
+        let leads: Vec<&Lead> = chunk.iter().map(|(lead, _)| lead).collect();
+        match own(write::insert(&mut *conn, &leads).await)? {
+            Ok(()) => outcomes.extend(chunk.iter().map(|_| Ok(KeyedInsert::Inserted))),
+            Err(broken) if chunk.len() == 1 => outcomes.push(Err(broken)),
+            Err(_) => {
+                for lead in leads {
+                    let written = write::insert(&mut *conn, &[lead]).await;
+                    outcomes.push(own(written)?.map(|()| KeyedInsert::Inserted));
+                }
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Sorts a statement's failure: a broken constraint is the create's own outcome (the
+/// inner error); anything else fails the batch (the outer one).
+fn own<T>(result: Result<T, sqlx::Error>) -> Result<Result<T, sqlx::Error>, sqlx::Error> {
+    /// SQLite's primary result code for a broken constraint; extended codes add to it.
+    const SQLITE_CONSTRAINT: i32 = 19;
+    match result {
+        Err(sqlx::Error::Database(error))
+            if error
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| code & 0xff == SQLITE_CONSTRAINT) =>
+        {
+            Ok(Err(sqlx::Error::Database(error)))
+        }
+        Err(error) => Err(error),
+        Ok(value) => Ok(Ok(value)),
     }
 }
 
@@ -144,7 +215,7 @@ async fn insert_keyed(
     conn: &mut SqliteConnection,
     lead: &Lead,
     key: &KeyRecord,
-) -> Result<KeyedInsert, StoreError> {
+) -> Result<KeyedInsert, sqlx::Error> {
     sqlx::query("SAVEPOINT keyed_create")
         .execute(&mut *conn)
         .await?;
@@ -170,7 +241,7 @@ async fn insert_keyed(
         if inserted.rows_affected() == 0 {
             return Ok(KeyedInsert::KeyTaken);
         }
-        write::insert(&mut *conn, std::slice::from_ref(lead)).await?;
+        write::insert(&mut *conn, &[lead]).await?;
         Ok(KeyedInsert::Inserted)
     }
     .await;

@@ -467,7 +467,7 @@ impl SqliteStore {
 
     pub(super) async fn insert_leads(&self, leads: &[Lead]) -> Result<(), StoreError> {
         let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
-        write::insert(&mut tx, leads).await?;
+        write::insert(&mut tx, &leads.iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -3,7 +3,6 @@
 
 use super::super::model::Lead;
 use super::super::query::insert_leads;
-use super::super::StoreError;
 use sqlx::types::Json;
 use sqlx::{Sqlite, SqliteConnection};
 
@@ -12,12 +11,14 @@ pub(super) const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Inserts `leads` on `conn` (in the caller's transaction), in statements of at most
 /// [`ROWS_PER_STATEMENT`] rows.
-pub(super) async fn insert(conn: &mut SqliteConnection, leads: &[Lead]) -> Result<(), StoreError> {
+pub(super) async fn insert(
+    conn: &mut SqliteConnection,
+    leads: &[&Lead],
+) -> Result<(), sqlx::Error> {
     for chunk in leads.chunks(ROWS_PER_STATEMENT) {
-        insert_leads::<Sqlite, _>(chunk, |lead| Json(&lead.tags))
-            .build()
-            .execute(&mut *conn)
-            .await?;
+        let mut statement =
+            insert_leads::<Sqlite, _>(chunk.iter().copied(), |lead| Json(&lead.tags));
+        statement.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
