@@ -12,8 +12,10 @@
 
 mod access;
 mod free_form;
+mod group_commit;
 mod model;
 mod object_id;
+mod pg_batch;
 mod pg_pool;
 mod postgres;
 mod query;

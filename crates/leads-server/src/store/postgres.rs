@@ -6,7 +6,9 @@
 //! conflicting edit fails with SQLSTATE 40001 instead; it is retried a few times.
 
 use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
+use super::group_commit::GroupCommit;
 use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, Start, User};
+use super::pg_batch::PgBatches;
 use super::pg_pool::PgConns;
 use super::query::{self, insert_leads, Dialect, Driver, Param, Sql, TermCount, TermPlan};
 use super::row::{self, LEAD_COLUMNS};
@@ -89,6 +91,7 @@ const STATEMENT_CACHE: usize = 256;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     conns: PgConns,
+    creates: GroupCommit,
 }
 
 impl PgStore {
@@ -122,7 +125,8 @@ impl PgStore {
                 .max(1),
             pool.acquire_timeout,
         );
-        let store = PgStore { conns };
+        let creates = GroupCommit::start(PgBatches(conns.clone()));
+        let store = PgStore { conns, creates };
         leased!(store, |conn| { migrate(conn).await })?;
         Ok(store)
     }
@@ -409,47 +413,16 @@ impl PgStore {
         })
     }
 
-    /// Inserts the key and the lead in one transaction; a live key of the same name makes
-    /// it write nothing. A concurrent insert of the same key waits on the key's unique
-    /// index until the first commits, then finds it taken.
+    /// Inserts the key and the lead together through the group commit; a live key of the
+    /// same name makes it write nothing.
     pub(super) async fn insert_lead_with_key(
         &self,
         lead: &Lead,
         key: &KeyRecord,
     ) -> Result<KeyedInsert, StoreError> {
-        leased!(self, |conn| {
-            let mut tx = conn.begin().await?;
-            sqlx::query(
-                "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND created_at < $3",
-            )
-            .bind(&lead.project_id)
-            .bind(&key.key)
-            .bind(key.expired_before)
-            .execute(&mut *tx)
-            .await?;
-            let inserted = sqlx::query(
-                "INSERT INTO idempotency_keys (project_id, key, fingerprint, lead, response, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, key) DO NOTHING",
-            )
-            .bind(&lead.project_id)
-            .bind(&key.key)
-            .bind(&key.fingerprint)
-            .bind(&lead.id)
-            .bind(&key.response)
-            .bind(key.created_at)
-            .execute(&mut *tx)
-            .await?;
-            if inserted.rows_affected() == 0 {
-                tx.rollback().await?;
-                return Ok(KeyedInsert::KeyTaken);
-            }
-            insert_leads::<Postgres, _>(std::slice::from_ref(lead), |lead| &lead.tags)
-                .build()
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(KeyedInsert::Inserted)
-        })
+        self.creates
+            .insert_with_key(lead.clone(), Some(key.clone()))
+            .await
     }
 
     pub(super) async fn purge_idempotency_keys(
@@ -501,14 +474,10 @@ impl PgStore {
         })
     }
 
+    /// Inserts `lead` through the group commit: in one transaction with whatever other
+    /// creates are waiting.
     pub(super) async fn insert_lead(&self, lead: &Lead) -> Result<(), StoreError> {
-        leased!(self, |conn| {
-            insert_leads::<Postgres, _>(std::slice::from_ref(lead), |lead| &lead.tags)
-                .build()
-                .execute(&mut *conn)
-                .await?;
-            Ok(())
-        })
+        self.creates.insert(lead.clone()).await
     }
 
     pub(super) async fn insert_leads(&self, leads: &[Lead]) -> Result<(), StoreError> {

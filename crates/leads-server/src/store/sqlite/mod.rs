@@ -7,17 +7,18 @@
 //! commit durable before it is acknowledged, and a read begun after an acknowledgement
 //! sees the write.
 
-mod group_commit;
+mod batch;
 mod read;
 mod write;
 
 use super::access::{Access, KeyRecord, KeyedInsert, PoolStats, StoredKey};
+use super::group_commit::GroupCommit;
 use super::model::{Lead, LeadEdit, LeadPage, LeadQuery, Membership, Project, Role, Start, User};
 use super::query::{self, Dialect, TermPlan};
 use super::row::{self, LEAD_COLUMNS};
 use super::{apply_edit, free_form, new_object_id, now, StoreError, StoreOptions};
+use batch::SqliteBatches;
 use futures::stream::BoxStream;
-use group_commit::GroupCommit;
 use read::Readers;
 use rusqlite::params_from_iter;
 use sqlx::sqlite::{
@@ -118,7 +119,7 @@ impl SqliteStore {
             pool.max_connections.unwrap_or(READERS).max(1),
             pool.acquire_timeout,
         )?;
-        let creates = GroupCommit::start(write.clone());
+        let creates = GroupCommit::start(SqliteBatches(write.clone()));
         Ok(SqliteStore {
             write,
             readers,

@@ -1,0 +1,153 @@
+//! How PostgreSQL writes a batch of the group commit: on one leased connection, in one
+//! transaction, so that one WAL flush acknowledges the whole batch.
+//!
+//! A failed statement aborts a PostgreSQL transaction, so each statement that may break
+//! a constraint runs in a savepoint: a multi-row statement for a run of creates without
+//! a key (written again lead by lead when it breaks one, so only the offending create
+//! fails), and a key with its lead. A batch that fails as a whole on a deadlock or a
+//! serialization failure wrote nothing, and is tried again.
+
+use super::access::{KeyRecord, KeyedInsert};
+use super::group_commit::{
+    committed, failed_all, own, statements, steps, Create, Outcome, Step, WriteBatch,
+};
+use super::model::Lead;
+use super::pg_pool::PgConns;
+use super::query::insert_leads;
+use super::StoreError;
+use sqlx::{Connection, PgConnection, Postgres};
+
+/// How often a batch is tried when the engine aborts it on a deadlock or a
+/// serialization failure.
+const ATTEMPTS: usize = 5;
+
+/// Writes batches on a connection of the store's pool.
+pub(super) struct PgBatches(pub(super) PgConns);
+
+impl WriteBatch for PgBatches {
+    async fn write(&self, creates: &[Create]) -> Vec<Result<KeyedInsert, StoreError>> {
+        let mut attempt = 1;
+        loop {
+            let mut lease = match self.0.acquire().await {
+                Ok(lease) => lease,
+                Err(error) => return failed_all(creates, error),
+            };
+            let outcome = write_batch(&mut lease, creates).await;
+            lease.settle(&outcome);
+            match outcome {
+                Ok(outcomes) => return committed(outcomes),
+                Err(error) if is_retryable(&error) && attempt < ATTEMPTS => attempt += 1,
+                Err(error) => return failed_all(creates, error),
+            }
+        }
+    }
+}
+
+/// Whether the engine aborted the transaction for a conflict with another one: a
+/// deadlock (40P01) or a serialization failure (40001).
+fn is_retryable(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("40P01" | "40001")))
+}
+
+async fn write_batch(
+    conn: &mut PgConnection,
+    creates: &[Create],
+) -> Result<Vec<Outcome>, sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    let mut outcomes = Vec::with_capacity(creates.len());
+    for step in steps(creates) {
+        match step {
+            Step::Keyed(lead, key) => {
+                savepoint(&mut tx).await?;
+                let written = insert_keyed(&mut tx, lead, key).await;
+                outcomes.push(close(&mut tx, written, |o| *o == KeyedInsert::Inserted).await?);
+            }
+            Step::Unkeyed(run) => {
+                for leads in statements(run) {
+                    savepoint(&mut tx).await?;
+                    let written = insert(&mut tx, &leads).await;
+                    match close(&mut tx, written, |()| true).await? {
+                        Ok(()) => outcomes.extend(leads.iter().map(|_| Ok(KeyedInsert::Inserted))),
+                        Err(broken) if leads.len() == 1 => outcomes.push(Err(broken)),
+                        Err(_) => {
+                            for lead in leads {
+                                savepoint(&mut tx).await?;
+                                let written = insert(&mut tx, &[lead]).await;
+                                let written = close(&mut tx, written, |()| true).await?;
+                                outcomes.push(written.map(|()| KeyedInsert::Inserted));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// Opens the savepoint one statement (or one keyed create) runs in.
+async fn savepoint(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql("SAVEPOINT one_create")
+        .execute(&mut *conn)
+        .await
+        .map(drop)
+}
+
+/// Closes the savepoint around `written`: kept when `keep` says so, undone otherwise
+/// (a broken constraint, or a key already taken). Answers the create's own outcome; any
+/// failure but a broken constraint fails the batch.
+async fn close<T>(
+    conn: &mut PgConnection,
+    written: Result<T, sqlx::Error>,
+    keep: impl FnOnce(&T) -> bool,
+) -> Result<Result<T, sqlx::Error>, sqlx::Error> {
+    let written = own(written)?;
+    let sql = match &written {
+        Ok(value) if keep(value) => "RELEASE SAVEPOINT one_create",
+        _ => "ROLLBACK TO SAVEPOINT one_create; RELEASE SAVEPOINT one_create",
+    };
+    sqlx::raw_sql(sql).execute(&mut *conn).await?;
+    Ok(written)
+}
+
+/// Inserts `leads` in one statement.
+async fn insert(conn: &mut PgConnection, leads: &[&Lead]) -> Result<(), sqlx::Error> {
+    let mut statement = insert_leads::<Postgres, _>(leads.iter().copied(), |lead| &lead.tags);
+    statement.build().execute(&mut *conn).await.map(drop)
+}
+
+/// Inserts the key and the lead, or nothing when a live key of the same name exists. A
+/// concurrent insert of the same key (another server) waits on the key's unique index
+/// until the first commits, then finds it taken.
+async fn insert_keyed(
+    conn: &mut PgConnection,
+    lead: &Lead,
+    key: &KeyRecord,
+) -> Result<KeyedInsert, sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND created_at < $3",
+    )
+    .bind(&lead.project_id)
+    .bind(&key.key)
+    .bind(key.expired_before)
+    .execute(&mut *conn)
+    .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (project_id, key, fingerprint, lead, response, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, key) DO NOTHING",
+    )
+    .bind(&lead.project_id)
+    .bind(&key.key)
+    .bind(&key.fingerprint)
+    .bind(&lead.id)
+    .bind(&key.response)
+    .bind(key.created_at)
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(KeyedInsert::KeyTaken);
+    }
+    insert(conn, &[lead]).await?;
+    Ok(KeyedInsert::Inserted)
+}
