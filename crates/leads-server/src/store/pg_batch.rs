@@ -13,7 +13,7 @@ use super::group_commit::{
 };
 use super::model::Lead;
 use super::pg_pool::PgConns;
-use super::query::insert_leads;
+use super::query::{delete_expired_key, insert_key, insert_leads};
 use super::StoreError;
 use sqlx::{Connection, PgConnection, Postgres};
 
@@ -125,26 +125,10 @@ async fn insert_keyed(
     lead: &Lead,
     key: &KeyRecord,
 ) -> Result<KeyedInsert, sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND created_at < $3",
-    )
-    .bind(&lead.project_id)
-    .bind(&key.key)
-    .bind(key.expired_before)
-    .execute(&mut *conn)
-    .await?;
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (project_id, key, fingerprint, lead, response, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, key) DO NOTHING",
-    )
-    .bind(&lead.project_id)
-    .bind(&key.key)
-    .bind(&key.fingerprint)
-    .bind(&lead.id)
-    .bind(&key.response)
-    .bind(key.created_at)
-    .execute(&mut *conn)
-    .await?;
+    let mut expired = delete_expired_key::<Postgres>(lead, key);
+    expired.build().execute(&mut *conn).await?;
+    let mut record = insert_key::<Postgres>(lead, key);
+    let inserted = record.build().execute(&mut *conn).await?;
     if inserted.rows_affected() == 0 {
         return Ok(KeyedInsert::KeyTaken);
     }

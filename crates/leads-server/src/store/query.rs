@@ -10,6 +10,7 @@
 //! email and a full name, so the default list by a term, and its count, never touch a lead
 //! that does not hold the term.
 
+use super::access::KeyRecord;
 use super::free_form;
 use super::model::{
     After, Lead, LeadPage, LeadQuery, SortField, SortValue, Start, StatusFilter, STATUS_DELETED,
@@ -25,6 +26,46 @@ use std::fmt::Write as _;
 pub(crate) enum Dialect {
     Sqlite,
     Postgres,
+}
+
+/// Deletes the idempotency key of `lead`'s project named like `key` when it expired, so
+/// that [`insert_key`] after it may take the name.
+pub(crate) fn delete_expired_key<'a, DB>(lead: &'a Lead, key: &'a KeyRecord) -> QueryBuilder<DB>
+where
+    DB: Database,
+    &'a String: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("DELETE FROM idempotency_keys WHERE project_id = ");
+    qb.push_bind(&lead.project_id)
+        .push(" AND key = ")
+        .push_bind(&key.key)
+        .push(" AND created_at < ")
+        .push_bind(key.expired_before);
+    qb
+}
+
+/// Records `key` as the key that created `lead`; inserts nothing when a live key of the
+/// same name exists in the project.
+pub(crate) fn insert_key<'a, DB>(lead: &'a Lead, key: &'a KeyRecord) -> QueryBuilder<DB>
+where
+    DB: Database,
+    &'a String: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(
+        "INSERT INTO idempotency_keys (project_id, key, fingerprint, lead, response, created_at) ",
+    );
+    qb.push_values([(lead, key)], |mut row, (lead, key)| {
+        row.push_bind(&lead.project_id)
+            .push_bind(&key.key)
+            .push_bind(&key.fingerprint)
+            .push_bind(&lead.id)
+            .push_bind(&key.response)
+            .push_bind(key.created_at);
+    });
+    qb.push(" ON CONFLICT (project_id, key) DO NOTHING");
+    qb
 }
 
 /// The `INSERT` of whole leads as one statement, one row per lead, for both backends: a

@@ -12,10 +12,11 @@ use super::super::group_commit::{
     committed, failed_all, own, statements, steps, Create, Outcome, Step, WriteBatch,
 };
 use super::super::model::Lead;
+use super::super::query::{delete_expired_key, insert_key};
 use super::super::StoreError;
 use super::write;
 use sqlx::sqlite::SqlitePool;
-use sqlx::SqliteConnection;
+use sqlx::{Sqlite, SqliteConnection};
 
 /// Writes batches on the store's write connection.
 pub(super) struct SqliteBatches(pub(super) SqlitePool);
@@ -81,24 +82,10 @@ async fn insert_keyed(
         .execute(&mut *conn)
         .await?;
     let outcome = async {
-        sqlx::query("DELETE FROM idempotency_keys WHERE project_id = ? AND key = ? AND created_at < ?")
-            .bind(&lead.project_id)
-            .bind(&key.key)
-            .bind(key.expired_before)
-            .execute(&mut *conn)
-            .await?;
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (project_id, key, fingerprint, lead, response, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, key) DO NOTHING",
-        )
-        .bind(&lead.project_id)
-        .bind(&key.key)
-        .bind(&key.fingerprint)
-        .bind(&lead.id)
-        .bind(&key.response)
-        .bind(key.created_at)
-        .execute(&mut *conn)
-        .await?;
+        let mut expired = delete_expired_key::<Sqlite>(lead, key);
+        expired.build().execute(&mut *conn).await?;
+        let mut record = insert_key::<Sqlite>(lead, key);
+        let inserted = record.build().execute(&mut *conn).await?;
         if inserted.rows_affected() == 0 {
             return Ok(KeyedInsert::KeyTaken);
         }
