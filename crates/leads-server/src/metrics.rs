@@ -123,13 +123,13 @@ impl Metrics {
         let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 10));
         registry.register(
             "group_commit_batch_size",
-            "Creates written by one SQLite group-commit transaction",
+            "Creates written by one group-commit transaction",
             batch_size.clone(),
         );
         let batch_wait = latency_histogram();
         registry.register(
             "group_commit_wait_seconds",
-            "Time a create waits for the SQLite writer before its transaction starts",
+            "Time a create waits for the writer before its transaction starts",
             batch_wait.clone(),
         );
         let auth_cache = Family::<CacheLabels, Counter>::default();
