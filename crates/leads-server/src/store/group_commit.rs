@@ -1,10 +1,10 @@
 //! Group commit: concurrent creates share one transaction, so one durable commit
 //! acknowledges many.
 //!
-//! A commit waits for the disk to sync, and on SQLite only one transaction writes at a
-//! time, so a commit per create caps creates at the disk's sync rate; on PostgreSQL a
-//! commit per create also makes every create wait for the lock on its project's counter
-//! row until the previous holder's commit is synced. Here a single task takes whatever
+//! A commit waits for the disk to sync. On SQLite only one transaction writes at a time,
+//! so a commit per create caps creates at the disk's sync rate; on PostgreSQL a commit per
+//! create holds one of the pool's few connections for its own WAL flush (1,275 creates/s
+//! from 64 clients in the bench, 2,885/s batched). Here a single task takes whatever
 //! creates are waiting and hands them to its backend's [`WriteBatch`], which writes them
 //! in one transaction; each caller is answered only after that transaction is committed,
 //! so nothing is acknowledged before it is durable.
