@@ -559,11 +559,12 @@ async fn counts_follow_every_change(store: Store) {
 /// A count filtered on `with_email` and `with_fullname` comes from counters kept by
 /// presence; after creates, edits that add, clear or blank the email and the full name,
 /// status changes and deletes, every combination must agree with the rows themselves.
+/// The creates are sent together, so that one write counts leads of every presence, and
+/// of two projects, at once.
 async fn presence_counts_follow_every_change(store: Store) {
     let p = project(&store).await;
     let other = project(&store).await;
-    let mut leads = Vec::new();
-    for i in 0..12 {
+    let creates = (0..12).map(|i| {
         let new = NewLead {
             email: (i % 2 == 0).then(|| format!("Lead{i}@Example.com")),
             fullname: match i % 3 {
@@ -573,9 +574,12 @@ async fn presence_counts_follow_every_change(store: Store) {
             },
             ..new_lead(&format!("n{i}"))
         };
-        leads.push(create(&store, &p, new).await);
-    }
-    create(&store, &other, new_lead("elsewhere")).await;
+        create(&store, &p, new)
+    });
+    let (leads, _) = tokio::join!(
+        futures::future::join_all(creates),
+        create(&store, &other, new_lead("elsewhere")),
+    );
     let changes = [
         LeadChanges {
             email: Change::Set("added@example.com".into()),
