@@ -7,7 +7,9 @@
 //! from 64 clients in the bench, 2,885/s batched). Here a single task takes whatever
 //! creates are waiting and hands them to its backend's [`WriteBatch`], which writes them
 //! in one transaction; each caller is answered only after that transaction is committed,
-//! so nothing is acknowledged before it is durable.
+//! so nothing is acknowledged before it is durable. The order a batch is written in, and
+//! which failure fails what, are decided here once ([`write_in_order`]); a backend only
+//! supplies its statements ([`BatchStatements`]).
 
 use super::access::{KeyRecord, KeyedInsert};
 use super::model::Lead;
@@ -143,13 +145,13 @@ pub(super) fn committed(outcomes: Vec<Outcome>) -> Vec<Result<KeyedInsert, Store
 
 /// One step of writing a batch in queue order: a keyed create alone (it needs its own
 /// savepoint), or a run of creates without a key, which go in multi-row statements.
-pub(super) enum Step<'a> {
+enum Step<'a> {
     Keyed(&'a Lead, &'a KeyRecord),
     Unkeyed(&'a [Create]),
 }
 
 /// The steps that write `creates`, in queue order.
-pub(super) fn steps(mut creates: &[Create]) -> impl Iterator<Item = Step<'_>> {
+fn steps(mut creates: &[Create]) -> impl Iterator<Item = Step<'_>> {
     std::iter::from_fn(move || {
         let ((lead, key), after) = creates.split_first()?;
         Some(match key {
@@ -169,7 +171,7 @@ pub(super) fn steps(mut creates: &[Create]) -> impl Iterator<Item = Step<'_>> {
 
 /// `creates` cut into statements whose sizes are powers of two, largest first, so only
 /// a handful of statement shapes is ever prepared.
-pub(super) fn statements(mut creates: &[Create]) -> impl Iterator<Item = Vec<&Lead>> {
+fn statements(mut creates: &[Create]) -> impl Iterator<Item = Vec<&Lead>> {
     std::iter::from_fn(move || {
         if creates.is_empty() {
             return None;
@@ -178,6 +180,56 @@ pub(super) fn statements(mut creates: &[Create]) -> impl Iterator<Item = Vec<&Le
         creates = after;
         Some(chunk.iter().map(|(lead, _)| lead).collect())
     })
+}
+
+/// The statements a backend writes a batch with, inside the batch's open transaction.
+/// Each answers the create's own failure inside (a broken constraint, which the backend
+/// has already undone, and nothing else of the batch with it), and a failure that fails
+/// the whole batch outside (see [`own`]).
+pub(super) trait BatchStatements: Send {
+    /// Inserts `leads` in one statement: all of them, or none.
+    fn insert(
+        &mut self,
+        leads: &[&Lead],
+    ) -> impl Future<Output = Result<Result<(), sqlx::Error>, sqlx::Error>> + Send;
+
+    /// Writes `key` and `lead` together, or neither when a live key has the same name.
+    fn insert_keyed(
+        &mut self,
+        lead: &Lead,
+        key: &KeyRecord,
+    ) -> impl Future<Output = Result<Outcome, sqlx::Error>> + Send;
+}
+
+/// Writes `creates` in queue order with `statements`, and answers each one's outcome.
+///
+/// A run of creates without a key goes in multi-row statements; one that breaks a
+/// constraint is written again lead by lead, so only the create that broke it fails.
+pub(super) async fn write_in_order(
+    backend: &mut impl BatchStatements,
+    creates: &[Create],
+) -> Result<Vec<Outcome>, sqlx::Error> {
+    let mut outcomes = Vec::with_capacity(creates.len());
+    for step in steps(creates) {
+        match step {
+            Step::Keyed(lead, key) => outcomes.push(backend.insert_keyed(lead, key).await?),
+            Step::Unkeyed(run) => {
+                for leads in statements(run) {
+                    match backend.insert(&leads).await? {
+                        Ok(()) => outcomes.extend(leads.iter().map(|_| Ok(KeyedInsert::Inserted))),
+                        Err(broken) if leads.len() == 1 => outcomes.push(Err(broken)),
+                        Err(_) => {
+                            for lead in leads {
+                                let written = backend.insert(&[lead]).await?;
+                                outcomes.push(written.map(|()| KeyedInsert::Inserted));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(outcomes)
 }
 
 /// Sorts a statement's failure: a broken constraint is the create's own outcome (the

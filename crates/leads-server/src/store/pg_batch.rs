@@ -9,7 +9,7 @@
 
 use super::access::{KeyRecord, KeyedInsert};
 use super::group_commit::{
-    committed, failed_all, own, statements, steps, Create, Outcome, Step, WriteBatch,
+    committed, failed_all, own, write_in_order, BatchStatements, Create, Outcome, WriteBatch,
 };
 use super::model::Lead;
 use super::pg_pool::PgConns;
@@ -54,36 +54,27 @@ async fn write_batch(
     creates: &[Create],
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut tx = conn.begin().await?;
-    let mut outcomes = Vec::with_capacity(creates.len());
-    for step in steps(creates) {
-        match step {
-            Step::Keyed(lead, key) => {
-                savepoint(&mut tx).await?;
-                let written = insert_keyed(&mut tx, lead, key).await;
-                outcomes.push(close(&mut tx, written, |o| *o == KeyedInsert::Inserted).await?);
-            }
-            Step::Unkeyed(run) => {
-                for leads in statements(run) {
-                    savepoint(&mut tx).await?;
-                    let written = insert(&mut tx, &leads).await;
-                    match close(&mut tx, written, |()| true).await? {
-                        Ok(()) => outcomes.extend(leads.iter().map(|_| Ok(KeyedInsert::Inserted))),
-                        Err(broken) if leads.len() == 1 => outcomes.push(Err(broken)),
-                        Err(_) => {
-                            for lead in leads {
-                                savepoint(&mut tx).await?;
-                                let written = insert(&mut tx, &[lead]).await;
-                                let written = close(&mut tx, written, |()| true).await?;
-                                outcomes.push(written.map(|()| KeyedInsert::Inserted));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let outcomes = write_in_order(&mut Statements(&mut tx), creates).await?;
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// The statements of a batch, each in a savepoint, on the connection inside its
+/// transaction.
+struct Statements<'c>(&'c mut PgConnection);
+
+impl BatchStatements for Statements<'_> {
+    async fn insert(&mut self, leads: &[&Lead]) -> Result<Result<(), sqlx::Error>, sqlx::Error> {
+        savepoint(self.0).await?;
+        let written = insert(self.0, leads).await;
+        close(self.0, written, |()| true).await
+    }
+
+    async fn insert_keyed(&mut self, lead: &Lead, key: &KeyRecord) -> Result<Outcome, sqlx::Error> {
+        savepoint(self.0).await?;
+        let written = insert_keyed(self.0, lead, key).await;
+        close(self.0, written, |o| *o == KeyedInsert::Inserted).await
+    }
 }
 
 /// Opens the savepoint one statement (or one keyed create) runs in.

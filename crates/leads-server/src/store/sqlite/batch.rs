@@ -3,13 +3,13 @@
 //!
 //! Creates without a key go in multi-row statements: each statement is a hop to sqlx's
 //! connection thread, and the hops, not SQLite's work per row, were what bounded a
-//! batch. When a statement breaks a constraint, SQLite undoes that statement alone and
-//! its leads are written one by one, so only the offending create fails. A create with
-//! an idempotency key writes the key and the lead in a savepoint of its own.
+//! batch. SQLite undoes a statement that breaks a constraint by itself, so a plain
+//! insert needs no savepoint. A create with an idempotency key writes the key and the
+//! lead in a savepoint of its own.
 
 use super::super::access::{KeyRecord, KeyedInsert};
 use super::super::group_commit::{
-    committed, failed_all, own, statements, steps, Create, Outcome, Step, WriteBatch,
+    committed, failed_all, own, write_in_order, BatchStatements, Create, Outcome, WriteBatch,
 };
 use super::super::model::Lead;
 use super::super::query::{delete_expired_key, insert_key};
@@ -27,22 +27,13 @@ impl WriteBatch for SqliteBatches {
             Ok(tx) => tx,
             Err(error) => return failed_all(creates, error),
         };
-        let mut outcomes = Vec::with_capacity(creates.len());
-        for step in steps(creates) {
-            // Any failure but a broken constraint fails the batch: SQLite may already
-            // have ended the transaction (SQLITE_FULL, SQLITE_IOERR), and the statements
-            // after it would run outside it. Dropping `tx` rolls back the rest.
-            let written = match step {
-                Step::Keyed(lead, key) => {
-                    own(insert_keyed(&mut tx, lead, key).await).map(|o| vec![o])
-                }
-                Step::Unkeyed(run) => insert_unkeyed(&mut tx, run).await,
-            };
-            match written {
-                Ok(written) => outcomes.extend(written),
-                Err(error) => return failed_all(creates, error),
-            }
-        }
+        // Any failure but a broken constraint fails the batch: SQLite may already have
+        // ended the transaction (SQLITE_FULL, SQLITE_IOERR), and the statements after it
+        // would run outside it. Dropping `tx` rolls back the rest.
+        let outcomes = match write_in_order(&mut Statements(&mut tx), creates).await {
+            Ok(outcomes) => outcomes,
+            Err(error) => return failed_all(creates, error),
+        };
         match tx.commit().await {
             Ok(()) => committed(outcomes),
             Err(error) => failed_all(creates, error),
@@ -50,58 +41,44 @@ impl WriteBatch for SqliteBatches {
     }
 }
 
-/// Inserts a run of creates without keys, a statement per power-of-two chunk; a chunk
-/// that breaks a constraint is undone by SQLite and written again lead by lead.
-async fn insert_unkeyed(
-    conn: &mut SqliteConnection,
-    run: &[Create],
-) -> Result<Vec<Outcome>, sqlx::Error> {
-    let mut outcomes = Vec::with_capacity(run.len());
-    for leads in statements(run) {
-        match own(write::insert(&mut *conn, &leads).await)? {
-            Ok(()) => outcomes.extend(leads.iter().map(|_| Ok(KeyedInsert::Inserted))),
-            Err(broken) if leads.len() == 1 => outcomes.push(Err(broken)),
-            Err(_) => {
-                for lead in leads {
-                    let written = write::insert(&mut *conn, &[lead]).await;
-                    outcomes.push(own(written)?.map(|()| KeyedInsert::Inserted));
-                }
-            }
-        }
+/// The statements of a batch, on the write connection inside its transaction.
+struct Statements<'c>(&'c mut SqliteConnection);
+
+impl BatchStatements for Statements<'_> {
+    async fn insert(&mut self, leads: &[&Lead]) -> Result<Result<(), sqlx::Error>, sqlx::Error> {
+        own(write::insert(&mut *self.0, leads).await)
     }
-    Ok(outcomes)
+
+    /// Inserts the key, then the lead, in a savepoint that is undone whole when either
+    /// fails or the key is taken.
+    async fn insert_keyed(&mut self, lead: &Lead, key: &KeyRecord) -> Result<Outcome, sqlx::Error> {
+        let conn = &mut *self.0;
+        sqlx::query("SAVEPOINT keyed_create")
+            .execute(&mut *conn)
+            .await?;
+        let written = own(insert_keyed(&mut *conn, lead, key).await)?;
+        let close = match written {
+            Ok(KeyedInsert::Inserted) => "RELEASE keyed_create",
+            _ => "ROLLBACK TO keyed_create; RELEASE keyed_create",
+        };
+        sqlx::raw_sql(close).execute(&mut *conn).await?;
+        Ok(written)
+    }
 }
 
-/// Inserts the key, then the lead, in a savepoint that is undone whole when either fails.
+/// Inserts the key, then the lead when the key was free.
 async fn insert_keyed(
     conn: &mut SqliteConnection,
     lead: &Lead,
     key: &KeyRecord,
 ) -> Result<KeyedInsert, sqlx::Error> {
-    sqlx::query("SAVEPOINT keyed_create")
-        .execute(&mut *conn)
-        .await?;
-    let outcome = async {
-        let mut expired = delete_expired_key::<Sqlite>(lead, key);
-        expired.build().execute(&mut *conn).await?;
-        let mut record = insert_key::<Sqlite>(lead, key);
-        let inserted = record.build().execute(&mut *conn).await?;
-        if inserted.rows_affected() == 0 {
-            return Ok(KeyedInsert::KeyTaken);
-        }
-        write::insert(&mut *conn, &[lead]).await?;
-        Ok(KeyedInsert::Inserted)
+    let mut expired = delete_expired_key::<Sqlite>(lead, key);
+    expired.build().execute(&mut *conn).await?;
+    let mut record = insert_key::<Sqlite>(lead, key);
+    let inserted = record.build().execute(&mut *conn).await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(KeyedInsert::KeyTaken);
     }
-    .await;
-    let close = match outcome {
-        Ok(KeyedInsert::Inserted) => "RELEASE keyed_create",
-        _ => "ROLLBACK TO keyed_create",
-    };
-    sqlx::query(close).execute(&mut *conn).await?;
-    if close.starts_with("ROLLBACK") {
-        sqlx::query("RELEASE keyed_create")
-            .execute(&mut *conn)
-            .await?;
-    }
-    outcome
+    write::insert(&mut *conn, &[lead]).await?;
+    Ok(KeyedInsert::Inserted)
 }
