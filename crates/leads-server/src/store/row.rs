@@ -10,14 +10,19 @@ use super::model::{After, Lead, Role, SortField, SortValue, User};
 use super::{from_millis, StoreError};
 use sqlx::Row as _;
 
-/// The columns every lead query selects, from the leads table aliased `l`.
-pub(crate) const LEAD_COLUMNS: &str = "l.id, l.project_id, l.lead_id, l.fullname, l.email, \
-    l.phone, l.company, l.note, l.street_address, l.city, l.region, l.zipcode, l.country, \
-    l.tags, l.status, l.attributes, l.properties, l.created_by, l.created_at, l.updated_at, \
-    l.version";
+/// Declares [`LEAD_COLUMNS`] and [`LEAD_COLUMN_NAMES`] from one list, so that the two
+/// cannot drift apart.
+macro_rules! lead_columns {
+    ($first:literal $(, $name:literal)* $(,)?) => {
+        /// The columns every lead query selects, from the leads table aliased `l`.
+        pub(crate) const LEAD_COLUMNS: &str = concat!("l.", $first $(, ", l.", $name)*);
 
-/// The names of [`LEAD_COLUMNS`], in their order.
-const LEAD_COLUMN_NAMES: [&str; 21] = [
+        /// The names of [`LEAD_COLUMNS`], in their order.
+        const LEAD_COLUMN_NAMES: &[&str] = &[$first $(, $name)*];
+    };
+}
+
+lead_columns!(
     "id",
     "project_id",
     "lead_id",
@@ -39,7 +44,7 @@ const LEAD_COLUMN_NAMES: [&str; 21] = [
     "created_at",
     "updated_at",
     "version",
-];
+);
 
 /// Typed access to a row's columns by name.
 pub(crate) trait Columns {
@@ -236,9 +241,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lead_column_names_follow_lead_columns() {
-        let listed: Vec<String> = LEAD_COLUMN_NAMES.iter().map(|n| format!("l.{n}")).collect();
-        let columns: Vec<&str> = LEAD_COLUMNS.split(',').map(str::trim).collect();
-        assert_eq!(columns, listed);
+    fn lead_columns_are_the_names_in_order() {
+        assert_eq!(
+            LEAD_COLUMNS,
+            "l.id, l.project_id, l.lead_id, l.fullname, l.email, l.phone, l.company, l.note, \
+             l.street_address, l.city, l.region, l.zipcode, l.country, l.tags, l.status, \
+             l.attributes, l.properties, l.created_by, l.created_at, l.updated_at, l.version"
+        );
+        assert_eq!(LEAD_COLUMN_NAMES.len(), 21);
     }
 }
