@@ -335,8 +335,15 @@ pub fn admin(database: &Database, args: &[&str]) -> Result<String, HarnessError>
         .stderr(Stdio::piped())
         .spawn()
         .map_err(cannot)?;
+    // Read both pipes while the command runs: one that filled a pipe's buffer would
+    // otherwise wait for a reader forever, and be reported as hung.
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + ADMIN_LIMIT;
-    while child.try_wait().map_err(cannot)?.is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(cannot)? {
+            break status;
+        }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
@@ -347,16 +354,33 @@ pub fn admin(database: &Database, args: &[&str]) -> Result<String, HarnessError>
             )));
         }
         std::thread::sleep(Duration::from_millis(10));
-    }
-    let output = child.wait_with_output().map_err(cannot)?;
-    if !output.status.success() {
+    };
+    let (stdout, stderr) = (joined(stdout), joined(stderr));
+    if !status.success() {
         return Err(HarnessError::Command(format!(
             "`leads-server admin {}` failed: {}",
             args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
+            String::from_utf8_lossy(&stderr).trim()
         )));
     }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    Ok(String::from_utf8_lossy(&stdout).trim().to_owned())
+}
+
+/// Reads `pipe` to its end on a thread of its own.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut read = Vec::new();
+        if let Some(mut pipe) = pipe {
+            // A read error ends the output early; the exit status still tells failure.
+            let _ = pipe.read_to_end(&mut read);
+        }
+        read
+    })
+}
+
+/// What a [`drain`] thread read.
+fn joined(reader: std::thread::JoinHandle<Vec<u8>>) -> Vec<u8> {
+    reader.join().unwrap_or_default()
 }
 
 /// A member of a project, with credentials.
