@@ -201,7 +201,8 @@ pub(super) trait BatchStatements: Send {
     ) -> impl Future<Output = Result<Outcome, sqlx::Error>> + Send;
 }
 
-/// Writes `creates` in queue order with `statements`, and answers each one's outcome.
+/// Writes `creates` in queue order with `backend`'s statements, and answers each
+/// create's outcome.
 ///
 /// A run of creates without a key goes in multi-row statements; one that breaks a
 /// constraint is written again lead by lead, so only the create that broke it fails.
