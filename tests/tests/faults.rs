@@ -216,9 +216,11 @@ async fn a_busy_server_answers_503_and_keys_reconcile_on_postgres() {
     a_busy_server_answers_503_and_keys_reconcile(Backend::Postgres).await;
 }
 
-/// Writes wait behind a lock held outside the server. Creates time out and an update finds
-/// no free connection: every one is answered 503 with `Retry-After`, never 500. Once the
-/// lock is gone, the creates retried with their keys leave exactly one lead per key.
+/// Writes wait behind a lock held outside the server. Creates time out, and so do two
+/// updates; with the batch writer and the updates waiting on the lock, three operations
+/// want the two connections, so one of them, whichever comes last, finds none. Every
+/// request is answered 503 with `Retry-After`, never 500. Once the lock is gone, the
+/// creates retried with their keys leave exactly one lead per key.
 async fn a_busy_server_answers_503_and_keys_reconcile(backend: Backend) {
     let database = Database::create(backend).expect("a database");
     let world = seed_world(&database).expect("seeded");
@@ -256,26 +258,29 @@ async fn a_busy_server_answers_503_and_keys_reconcile(backend: Backend) {
             .json(&json!({ "lead_id": lead_id }))
             .send()
     };
-    let update = http
-        .put(format!(
+    let update = |fullname: &str| {
+        http.put(format!(
             "{}/{project}/leads/{}",
             server.base_url,
             lead.id.as_str()
         ))
         .header("authorization", format!("JWT {token}"))
-        .json(&json!({ "fullname": "late" }))
-        .send();
-    let (a, b, c, d) = futures::join!(
+        .json(&json!({ "fullname": fullname }))
+        .send()
+    };
+    let (a, b, c, d, e) = futures::join!(
         create(0, "timed-out-0"),
         create(1, "timed-out-1"),
         create(2, "timed-out-2"),
-        update
+        update("late"),
+        update("later")
     );
     for (what, answer) in [
         ("create 0", a),
         ("create 1", b),
         ("create 2", c),
-        ("update", d),
+        ("update 0", d),
+        ("update 1", e),
     ] {
         let answer = answer.expect("answered");
         assert_eq!(answer.status(), 503, "{backend:?}: {what}");
@@ -333,7 +338,7 @@ async fn a_busy_server_answers_503_and_keys_reconcile(backend: Backend) {
         .expect("the pool timeout counter");
     assert!(
         timeouts >= 1.0,
-        "{backend:?}: the update found no connection"
+        "{backend:?}: no operation found the connections all taken"
     );
 }
 
