@@ -297,4 +297,107 @@ mod tests {
         let expected: Vec<String> = (0..13).map(|n| n.to_string()).collect();
         assert_eq!(ids, expected);
     }
+
+    /// Statements that break a constraint on any lead whose id starts with `bad`, fail the
+    /// whole batch on one starting with `down`, and record what they were asked to write.
+    #[derive(Default)]
+    struct Scripted {
+        calls: Vec<String>,
+    }
+
+    impl Scripted {
+        fn answer(
+            &mut self,
+            call: String,
+            ids: &[&str],
+        ) -> Result<Result<(), sqlx::Error>, sqlx::Error> {
+            self.calls.push(call);
+            if ids.iter().any(|id| id.starts_with("down")) {
+                Err(sqlx::Error::Protocol("the connection broke".to_owned()))
+            } else if ids.iter().any(|id| id.starts_with("bad")) {
+                Ok(Err(sqlx::Error::RowNotFound))
+            } else {
+                Ok(Ok(()))
+            }
+        }
+    }
+
+    impl BatchStatements for Scripted {
+        async fn insert(
+            &mut self,
+            leads: &[&Lead],
+        ) -> Result<Result<(), sqlx::Error>, sqlx::Error> {
+            let ids: Vec<&str> = leads.iter().map(|l| l.lead_id.as_str()).collect();
+            self.answer(format!("insert {}", ids.join(",")), &ids)
+        }
+
+        async fn insert_keyed(
+            &mut self,
+            lead: &Lead,
+            _key: &KeyRecord,
+        ) -> Result<Outcome, sqlx::Error> {
+            let id = lead.lead_id.as_str();
+            Ok(self
+                .answer(format!("keyed {id}"), &[id])?
+                .map(|()| KeyedInsert::Inserted))
+        }
+    }
+
+    fn batch(ids: &[(&str, bool)]) -> Vec<Create> {
+        ids.iter().map(|&(id, keyed)| create(id, keyed)).collect()
+    }
+
+    #[tokio::test]
+    async fn a_broken_constraint_fails_only_its_own_create() {
+        let creates = batch(&[
+            ("a", false),
+            ("bad", false),
+            ("c", false),
+            ("k", true),
+            ("d", false),
+        ]);
+        let mut backend = Scripted::default();
+        let outcomes = write_in_order(&mut backend, &creates)
+            .await
+            .expect("only a constraint broke");
+        let failed: Vec<bool> = outcomes.iter().map(Result::is_err).collect();
+        assert_eq!(failed, [false, true, false, false, false]);
+        assert_eq!(
+            backend.calls,
+            [
+                "insert a,bad",
+                "insert a",
+                "insert bad",
+                "insert c",
+                "keyed k",
+                "insert d"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn any_other_failure_fails_the_batch_and_writes_nothing_more() {
+        let creates = batch(&[
+            ("a", false),
+            ("k", true),
+            ("down", false),
+            ("b", false),
+            ("l", true),
+        ]);
+        let mut backend = Scripted::default();
+        let outcome = write_in_order(&mut backend, &creates).await;
+        assert!(
+            matches!(outcome, Err(sqlx::Error::Protocol(_))),
+            "the batch fails: {outcome:?}"
+        );
+        assert_eq!(backend.calls, ["insert a", "keyed k", "insert down,b"]);
+    }
+
+    #[tokio::test]
+    async fn a_keyed_create_that_fails_the_batch_stops_it() {
+        let creates = batch(&[("down-k", true), ("a", false)]);
+        let mut backend = Scripted::default();
+        assert!(write_in_order(&mut backend, &creates).await.is_err());
+        assert_eq!(backend.calls, ["keyed down-k"]);
+    }
 }
