@@ -16,6 +16,7 @@ use super::pg_pool::PgConns;
 use super::query::{delete_expired_key, insert_key, insert_leads};
 use super::StoreError;
 use sqlx::{Connection, PgConnection, Postgres};
+use std::future::Future;
 
 /// How often a batch is tried when the engine aborts it on a deadlock or a
 /// serialization failure.
@@ -26,19 +27,34 @@ pub(super) struct PgBatches(pub(super) PgConns);
 
 impl WriteBatch for PgBatches {
     async fn write(&self, creates: &[Create]) -> Vec<Result<KeyedInsert, StoreError>> {
-        let mut attempt = 1;
-        loop {
-            let mut lease = match self.0.acquire().await {
-                Ok(lease) => lease,
-                Err(error) => return failed_all(creates, error),
-            };
+        let conns = &self.0;
+        let written = retried(|| async move {
+            let mut lease = conns.acquire().await?;
             let outcome = write_batch(&mut lease, creates).await;
             lease.settle(&outcome);
-            match outcome {
-                Ok(outcomes) => return committed(outcomes),
-                Err(error) if is_retryable(&error) && attempt < ATTEMPTS => attempt += 1,
-                Err(error) => return failed_all(creates, error),
-            }
+            outcome
+        })
+        .await;
+        match written {
+            Ok(outcomes) => committed(outcomes),
+            Err(error) => failed_all(creates, error),
+        }
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or has run [`ATTEMPTS`] times. A
+/// transaction the engine aborted for a conflict wrote nothing, so running it again is
+/// safe.
+async fn retried<T, F, Fut>(mut attempt: F) -> Result<T, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, sqlx::Error>>,
+{
+    let mut made = 1;
+    loop {
+        match attempt().await {
+            Err(error) if is_retryable(&error) && made < ATTEMPTS => made += 1,
+            outcome => return outcome,
         }
     }
 }
@@ -125,4 +141,94 @@ async fn insert_keyed(
     }
     insert(conn, &[lead]).await?;
     Ok(KeyedInsert::Inserted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A database error with only a SQLSTATE code.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "SQLSTATE {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            self.0
+        }
+
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn coded(code: &'static str) -> sqlx::Error {
+        sqlx::Error::Database(Box::new(Coded(code)))
+    }
+
+    /// How many attempts `retried` makes when every attempt fails with `error()`.
+    async fn attempts_on(error: fn() -> sqlx::Error) -> usize {
+        let made = AtomicUsize::new(0);
+        let outcome: Result<(), _> = retried(|| async {
+            made.fetch_add(1, Ordering::SeqCst);
+            Err(error())
+        })
+        .await;
+        assert!(outcome.is_err());
+        made.into_inner()
+    }
+
+    #[tokio::test]
+    async fn conflicts_are_tried_again_a_bounded_number_of_times() {
+        assert_eq!(attempts_on(|| coded("40P01")).await, ATTEMPTS);
+        assert_eq!(attempts_on(|| coded("40001")).await, ATTEMPTS);
+    }
+
+    #[tokio::test]
+    async fn other_failures_are_answered_at_once() {
+        assert_eq!(attempts_on(|| coded("23505")).await, 1);
+        assert_eq!(attempts_on(|| sqlx::Error::PoolTimedOut).await, 1);
+        assert_eq!(
+            attempts_on(|| sqlx::Error::Protocol("broken".to_owned())).await,
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn a_conflict_then_a_success_answers_the_success() {
+        let made = AtomicUsize::new(0);
+        let outcome = retried(|| async {
+            match made.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(coded("40P01")),
+                n => Ok(n),
+            }
+        })
+        .await;
+        assert_eq!(outcome.expect("the third attempt"), 2);
+    }
 }
