@@ -87,9 +87,16 @@ impl Client {
         ClientBuilder::new(base_url).auth(Auth::jwt(token)).build()
     }
 
-    /// A client without credentials (only `signin` succeeds), with the default
-    /// [`RetryPolicy`].
+    /// A client without credentials (only `signin` succeeds), with the defaults of
+    /// [`ClientBuilder`]: its timeouts, `User-Agent` and [`RetryPolicy`].
+    ///
+    /// # Panics
+    ///
+    /// When the HTTP client cannot be built at all (its TLS backend fails to load), as the
+    /// generated `Client::new` would.
     pub fn anonymous(base_url: &str) -> Self {
-        Self::new(base_url, RetryPolicy::default())
+        ClientBuilder::new(base_url)
+            .build()
+            .expect("a client without credentials has no header that can fail")
     }
 }

@@ -444,6 +444,11 @@ async fn signin_posts_credentials_without_an_authorization_header() {
     let seen = stand_in.only_request();
     assert_request(&seen, Method::POST, "/auth/signin");
     assert!(seen.headers.get("authorization").is_none());
+    // An anonymous client has the builder's defaults, its `User-Agent` among them.
+    assert_eq!(
+        seen.header("user-agent"),
+        concat!("leads-client/", env!("CARGO_PKG_VERSION"))
+    );
     assert_eq!(
         seen.json(),
         json!({"email": "andrea.leo@f21.it", "password": "123456"})
