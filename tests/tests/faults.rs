@@ -217,8 +217,9 @@ async fn a_busy_server_answers_503_and_keys_reconcile_on_postgres() {
 }
 
 /// Writes wait behind a lock held outside the server. Creates time out, and so do two
-/// updates; with the batch writer and the updates waiting on the lock, three operations
-/// want the two connections, so one of them, whichever comes last, finds none. Every
+/// updates: the batch writer and the two updates each need a connection for as long as
+/// the lock is held, and writes get fewer than three (one on SQLite, two on PostgreSQL
+/// here), so one of them finds none, whatever the order they come in. Every
 /// request is answered 503 with `Retry-After`, never 500. Once the lock is gone, the
 /// creates retried with their keys leave exactly one lead per key.
 async fn a_busy_server_answers_503_and_keys_reconcile(backend: Backend) {
