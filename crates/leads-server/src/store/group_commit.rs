@@ -267,12 +267,14 @@ mod tests {
         (lead, key)
     }
 
+    /// The creates of `ids`, each with a key when its flag says so.
+    fn batch(ids: &[(&str, bool)]) -> Vec<Create> {
+        ids.iter().map(|&(id, keyed)| create(id, keyed)).collect()
+    }
+
     #[test]
     fn steps_keep_queue_order_and_group_runs_without_a_key() {
-        let creates: Vec<Create> = [("a", false), ("b", false), ("k", true), ("c", false)]
-            .into_iter()
-            .map(|(id, keyed)| create(id, keyed))
-            .collect();
+        let creates = batch(&[("a", false), ("b", false), ("k", true), ("c", false)]);
         let shape: Vec<String> = steps(&creates)
             .map(|step| match step {
                 Step::Keyed(lead, _) => format!("key {}", lead.lead_id),
@@ -341,10 +343,6 @@ mod tests {
                 .answer(format!("keyed {id}"), &[id])?
                 .map(|()| KeyedInsert::Inserted))
         }
-    }
-
-    fn batch(ids: &[(&str, bool)]) -> Vec<Create> {
-        ids.iter().map(|&(id, keyed)| create(id, keyed)).collect()
     }
 
     #[tokio::test]
